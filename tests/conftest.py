@@ -1,0 +1,103 @@
+import pytest
+from django.contrib.auth.models import Permission
+
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    # Production settings redirect http to https; the test client speaks plain http.
+    settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_collectstatic(settings):
+    # Production serves hashed names from collectstatic's manifest; tests run from the source tree.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # The production hasher is slow on purpose; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    counter = {"n": 0}
+
+    def make(username: str | None = None, *, staff: bool = False, superuser: bool = False, **extra):
+        counter["n"] += 1
+        username = username or f"user{counter['n']}"
+        user = django_user_model.objects.create_user(
+            username=username, email=f"{username}@example.edu", password="pw-for-tests-only",
+            is_staff=staff or superuser, is_superuser=superuser, **extra,
+        )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def customer(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def other_customer(make_user):
+    return make_user("bob")
+
+
+@pytest.fixture
+def service_desk(db):
+    from tickets.models import Group
+
+    return Group.objects.create(name="Service Desk", slug="service-desk")
+
+
+@pytest.fixture
+def technician(make_user, service_desk):
+    user = make_user("tech", staff=True)
+    service_desk.members.add(user)
+    return user
+
+
+@pytest.fixture
+def dispatcher(make_user, service_desk):
+    user = make_user("dispatch", staff=True)
+    service_desk.members.add(user)
+    service_desk.dispatchers.add(user)
+    return user
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user("root", superuser=True)
+
+
+@pytest.fixture
+def incident_manager(make_user):
+    user = make_user("im", staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="act_as_incident_manager"))
+    return user
+
+
+@pytest.fixture
+def email_service(db, service_desk):
+    from tickets.models import Service
+
+    return Service.objects.create(name="Email", slug="email", default_group=service_desk)
+
+
+@pytest.fixture
+def api(db):
+    from rest_framework.test import APIClient
+
+    def client_for(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return client_for

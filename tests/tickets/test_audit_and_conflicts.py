@@ -1,0 +1,136 @@
+"""The audit trail records each change once, with its actor and channel, and cannot be edited;
+two people changing one ticket at once never silently overwrite each other."""
+
+import pytest
+
+from tickets import services
+from tickets.errors import NotAllowed, VersionConflict
+from tickets.models import AuditEvent, Channel, ConversationEntry, Group, Ticket
+
+
+@pytest.fixture
+def ticket(customer, email_service):
+    return services.ticket_create(
+        actor=customer, title="Cannot send mail", impact="individual", urgency="impaired", service=email_service,
+        channel=Channel.WEB,
+    )
+
+
+def test_creation_is_recorded_once_with_actor_and_channel(ticket, customer):
+    events = list(AuditEvent.objects.filter(ticket=ticket))
+    assert [(e.action, e.field, e.new_value, e.actor, e.channel) for e in events] == [
+        ("created", "status", "new", customer, "web")
+    ]
+
+
+def test_each_changed_field_is_one_event_and_unchanged_fields_none(ticket, technician, service_desk):
+    services.ticket_update(
+        ticket_id=ticket.pk, actor=technician, channel=Channel.API,
+        changes={"title": "Cannot send mail from Outlook", "assignee": technician, "group": service_desk},
+    )
+
+    changes = AuditEvent.objects.filter(ticket=ticket, action="changed").order_by("field")
+    assert [(e.field, e.old_value, e.new_value, e.actor, e.channel) for e in changes] == [
+        ("assignee", "", str(technician.pk), technician, "api"),
+        ("title", "Cannot send mail", "Cannot send mail from Outlook", technician, "api"),
+    ]
+
+
+def test_reprioritisation_records_priority_change(ticket, technician):
+    services.ticket_update(ticket_id=ticket.pk, actor=technician, changes={"impact": "university",
+                                                                            "urgency": "stopped_no_workaround"})
+    fields = dict(AuditEvent.objects.filter(ticket=ticket, action="changed").values_list("field", "new_value"))
+    assert fields == {"impact": "university", "urgency": "stopped_no_workaround", "priority": "emergency"}
+
+
+def test_audit_events_cannot_be_edited_or_deleted(ticket):
+    event = AuditEvent.objects.get(ticket=ticket)
+    event.new_value = "closed"
+    with pytest.raises(TypeError):
+        event.save()
+    with pytest.raises(TypeError):
+        event.delete()
+    with pytest.raises(TypeError):
+        AuditEvent.objects.filter(ticket=ticket).update(new_value="closed")
+    with pytest.raises(TypeError):
+        AuditEvent.objects.filter(ticket=ticket).delete()
+    assert AuditEvent.objects.get(ticket=ticket).new_value == "new"
+
+
+def test_internal_note_is_audited_as_internal(ticket, technician):
+    services.entry_add(ticket_id=ticket.pk, actor=technician, body="Mailbox over quota", internal=True)
+    event = AuditEvent.objects.get(ticket=ticket, action="noted")
+    assert event.internal is True
+    assert ConversationEntry.objects.get(ticket=ticket).visibility == "internal"
+
+
+def test_customer_cannot_write_internal_notes(ticket, customer):
+    with pytest.raises(NotAllowed):
+        services.entry_add(ticket_id=ticket.pk, actor=customer, body="psst", internal=True)
+    assert not ConversationEntry.objects.exists()
+
+
+def test_stale_version_is_refused_and_nothing_is_overwritten(ticket, technician, dispatcher):
+    version_read_by_both = ticket.version
+    services.ticket_update(ticket_id=ticket.pk, actor=dispatcher, changes={"title": "Outlook cannot send"},
+                           expected_version=version_read_by_both)
+
+    with pytest.raises(VersionConflict) as conflict:
+        services.ticket_update(ticket_id=ticket.pk, actor=technician, changes={"title": "Mail broken"},
+                               expected_version=version_read_by_both)
+
+    assert conflict.value.current_version == version_read_by_both + 1
+    ticket.refresh_from_db()
+    assert ticket.title == "Outlook cannot send"
+    assert not AuditEvent.objects.filter(ticket=ticket, new_value="Mail broken").exists()
+
+
+def test_every_write_increments_the_version(ticket, technician):
+    first = ticket.version
+    ticket = services.ticket_transition(ticket_id=ticket.pk, actor=technician, to_status="in_process")
+    assert ticket.version == first + 1
+    services.entry_add(ticket_id=ticket.pk, actor=technician, body="Looking into it")
+    assert Ticket.objects.get(pk=ticket.pk).version == first + 2
+
+
+def test_customer_may_not_change_staff_fields(ticket, customer, technician):
+    with pytest.raises(NotAllowed):
+        services.ticket_update(ticket_id=ticket.pk, actor=customer, changes={"assignee": technician})
+    with pytest.raises(NotAllowed):
+        services.ticket_update(ticket_id=ticket.pk, actor=customer, changes={"impact": "university"})
+    ticket.refresh_from_db()
+    assert ticket.assignee is None and ticket.impact == "individual"
+
+
+def test_moving_to_another_group_unassigns_a_non_member(ticket, technician, service_desk):
+    services.ticket_update(ticket_id=ticket.pk, actor=technician, changes={"assignee": technician})
+    network = Group.objects.create(name="Network", slug="network")
+
+    services.ticket_update(ticket_id=ticket.pk, actor=technician, changes={"group": network})
+
+    ticket.refresh_from_db()
+    assert (ticket.group, ticket.assignee) == (network, None)
+    assert AuditEvent.objects.filter(ticket=ticket, field="assignee", new_value="").exists()
+
+
+def test_assignee_must_be_staff_in_the_group(ticket, technician, other_customer, make_user):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        services.ticket_update(ticket_id=ticket.pk, actor=technician, changes={"assignee": other_customer})
+    assert "assignee" in refused.value.message_dict
+    outsider = make_user("outsider", staff=True)
+    with pytest.raises(ValidationError):
+        services.ticket_update(ticket_id=ticket.pk, actor=technician, changes={"assignee": outsider})
+
+
+def test_parent_must_be_an_outage_or_problem(ticket, technician, customer):
+    from django.core.exceptions import ValidationError
+
+    other = services.ticket_create(actor=customer, title="Another", impact="individual", urgency="impaired")
+    with pytest.raises(ValidationError):
+        services.ticket_update(ticket_id=ticket.pk, actor=technician, changes={"parent": other})
+    outage = services.ticket_create(actor=technician, title="Mail down", impact="university",
+                                    urgency="stopped_no_workaround", classification="outage")
+    services.ticket_update(ticket_id=ticket.pk, actor=technician, changes={"parent": outage})
+    assert list(outage.children.all()) == [ticket]

@@ -1,0 +1,112 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from .models import Attachment, AuditEvent, ConversationEntry, Group, Service, Ticket, User
+
+
+@admin.register(User)
+class ITSMUserAdmin(UserAdmin):
+    list_display = ["username", "email", "first_name", "last_name", "is_staff", "is_superuser", "is_active"]
+
+
+@admin.register(Group)
+class GroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "email"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["members", "dispatchers"]
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "default_group", "calendar", "operating_hours", "is_active"]
+    list_filter = ["is_active", "default_group"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["owner"]
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class EntryInline(ReadOnlyInline):
+    model = ConversationEntry
+    fields = ["created_at", "author", "visibility", "channel", "body"]
+    readonly_fields = fields
+
+
+class AuditInline(ReadOnlyInline):
+    model = AuditEvent
+    fields = ["created_at", "actor", "channel", "action", "field", "old_value", "new_value"]
+    readonly_fields = fields
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    """Read-mostly: changes go through the ticket services (API and pages) so they are audited."""
+
+    list_display = ["id", "title", "classification", "status", "priority", "group", "assignee", "resolve_by",
+                    "resolve_breached"]
+    list_filter = ["status", "classification", "priority", "sla_clock", "respond_breached", "resolve_breached",
+                   "source", "group", "service"]
+    search_fields = ["id", "title", "description", "requester__email", "requester__username"]
+    date_hierarchy = "created_at"
+    list_select_related = ["group", "assignee"]
+    inlines = [EntryInline, AuditInline]
+    readonly_fields = [f.name for f in Ticket._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ConversationEntry)
+class ConversationEntryAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "author", "visibility", "channel", "created_at"]
+    list_filter = ["visibility", "channel"]
+    search_fields = ["body", "ticket__title"]
+    readonly_fields = ["ticket", "author", "visibility", "body", "channel", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "ticket", "content_type", "size", "visibility", "created_at"]
+    list_filter = ["content_type", "visibility"]
+    search_fields = ["original_name", "ticket__title"]
+    readonly_fields = ["ticket", "entry", "file", "original_name", "content_type", "size", "uploaded_by",
+                       "visibility", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail can be read and searched, never edited or deleted."""
+
+    list_display = ["created_at", "ticket", "action", "field", "old_value", "new_value", "actor", "channel"]
+    list_filter = ["action", "channel", "field"]
+    search_fields = ["ticket__id", "ticket__title", "old_value", "new_value"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,26 @@
+import django_filters
+from django.db.models import Q
+
+from sla.matrix import Priority
+
+from ..lifecycle import Status
+from ..models import Classification, Ticket
+
+
+class TicketFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    classification = django_filters.ChoiceFilter(choices=Classification.choices)
+    breached = django_filters.BooleanFilter(method="filter_breached", label="Respond or resolve target breached")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+
+    class Meta:
+        model = Ticket
+        fields = ["status", "priority", "classification", "service", "group", "assignee", "requester", "parent"]
+
+    def filter_breached(self, queryset, name, value):
+        breached = Q(respond_breached=True) | Q(resolve_breached=True)
+        return queryset.filter(breached) if value else queryset.exclude(breached)

@@ -1,0 +1,141 @@
+from rest_framework import serializers
+
+from sla.matrix import Impact, Urgency
+
+from ..lifecycle import Status
+from ..models import Attachment, AuditEvent, Classification, ConversationEntry, Group, Service, Source, Ticket, User
+
+
+class UserSummarySerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name", "email"]
+
+    def get_name(self, user: User) -> str:
+        return user.get_full_name() or user.username
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    """The ticket as every client reads it. Derived SLA fields are read-only."""
+
+    requester = UserSummarySerializer(read_only=True)
+    assignee = UserSummarySerializer(read_only=True)
+    allowed_next_statuses = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id", "classification", "title", "description", "status", "allowed_next_statuses",
+            "impact", "urgency", "impact_category", "priority", "sla_clock", "sla_process", "sla_small_reason",
+            "respond_by", "resolve_by", "responded_at", "resolved_at", "closed_at", "sla_paused",
+            "respond_breached", "resolve_breached", "source", "requester", "service", "group", "assignee",
+            "parent", "created_at", "updated_at", "version",
+        ]
+        read_only_fields = fields
+
+    def get_allowed_next_statuses(self, ticket: Ticket) -> list[str]:
+        from ..lifecycle import allowed_next
+        from ..permissions import is_staff
+
+        request = self.context.get("request")
+        return allowed_next(ticket.status, as_customer=bool(request and not is_staff(request.user)))
+
+
+class CustomerTicketSerializer(TicketSerializer):
+    """What a customer sees: no assignee details beyond a name, no internal triage codes."""
+
+    class Meta(TicketSerializer.Meta):
+        fields = [f for f in TicketSerializer.Meta.fields if f not in {"sla_process"}]
+        read_only_fields = fields
+
+
+class TicketWriteSerializer(serializers.Serializer):
+    """Input for create and update: types and enum values only; roles and rules are the services'."""
+
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
+    impact = serializers.ChoiceField(choices=Impact.choices)
+    urgency = serializers.ChoiceField(choices=Urgency.choices)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    classification = serializers.ChoiceField(choices=Classification.choices, required=False)
+    source = serializers.ChoiceField(choices=Source.choices, required=False)
+    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.filter(is_active=True), required=False,
+                                                 allow_null=True)
+    group = serializers.PrimaryKeyRelatedField(queryset=Group.objects.all(), required=False, allow_null=True)
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False,
+                                                  allow_null=True)
+    requester = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)
+    requester_email = serializers.EmailField(
+        required=False, write_only=True,
+        help_text="Staff logging a call for someone: their address; an unknown address becomes a customer account.",
+    )
+    parent = serializers.PrimaryKeyRelatedField(queryset=Ticket.objects.all(), required=False, allow_null=True)
+    version = serializers.IntegerField(required=False, min_value=1, help_text="The version you last read.")
+
+    def validate(self, attrs):
+        unknown = set(self.initial_data) - set(self.fields) if isinstance(self.initial_data, dict) else set()
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["This field is unknown or read-only."] for name in sorted(unknown)}
+            )
+        return attrs
+
+    def validate_title(self, value: str) -> str:
+        if "\x00" in value:
+            raise serializers.ValidationError("Null characters are not allowed.")
+        return value
+
+    def validate_description(self, value: str) -> str:
+        if "\x00" in value:
+            raise serializers.ValidationError("Null characters are not allowed.")
+        return value
+
+
+class EntrySerializer(serializers.ModelSerializer):
+    author = UserSummarySerializer(read_only=True)
+    internal = serializers.BooleanField(default=False, write_only=True)
+
+    class Meta:
+        model = ConversationEntry
+        fields = ["id", "author", "visibility", "body", "channel", "created_at", "internal"]
+        read_only_fields = ["id", "author", "visibility", "channel", "created_at"]
+
+    def validate_body(self, value: str) -> str:
+        if "\x00" in value:
+            raise serializers.ValidationError("Null characters are not allowed.")
+        return value
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    actor = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "action", "field", "old_value", "new_value", "actor", "channel", "created_at"]
+        read_only_fields = fields
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    file = serializers.FileField(write_only=True)
+    internal = serializers.BooleanField(default=False, write_only=True)
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "original_name", "content_type", "size", "visibility", "created_at", "file", "internal"]
+        read_only_fields = ["id", "original_name", "content_type", "size", "visibility", "created_at"]
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Service
+        fields = ["id", "name", "slug", "description", "default_group"]
+        read_only_fields = fields
+
+
+class GroupSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Group
+        fields = ["id", "name", "slug"]
+        read_only_fields = fields

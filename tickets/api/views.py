@@ -1,0 +1,180 @@
+"""The ticket resource: thin views that validate input, call one service, render the result."""
+
+import re
+
+from django.http import FileResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import filters, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from .. import permissions, selectors, services
+from ..customers import customer_for_email
+from ..errors import NotAllowed, VersionConflict
+from ..models import Channel, Group, Service, Ticket, Visibility
+from .filters import TicketFilter
+from .serializers import (
+    AttachmentSerializer,
+    AuditEventSerializer,
+    CustomerTicketSerializer,
+    EntrySerializer,
+    GroupSerializer,
+    ServiceSerializer,
+    TicketSerializer,
+    TicketWriteSerializer,
+    UserSummarySerializer,
+)
+
+_ETAG = re.compile(r'^(?:W/)?"?v?(\d+)"?$')
+
+
+def _etag(ticket: Ticket) -> str:
+    return f'"v{ticket.version}"'
+
+
+class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Tickets: customers see only their own; staff see all. No deletes: tickets are cancelled."""
+
+    permission_classes = [IsAuthenticated]
+    filterset_class = TicketFilter
+    filter_backends = [*viewsets.GenericViewSet.filter_backends, filters.SearchFilter, filters.OrderingFilter]
+    search_fields = ["title", "description"]
+    ordering_fields = ["created_at", "updated_at", "respond_by", "resolve_by", "priority", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        return selectors.ticket_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        if permissions.is_staff(self.request.user):
+            return TicketSerializer
+        return CustomerTicketSerializer
+
+    def _respond(self, ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
+        ticket = selectors.ticket_list(user=self.request.user).get(pk=ticket.pk)
+        response = Response(self.get_serializer(ticket).data, status=code)
+        response["ETag"] = _etag(ticket)
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._respond(self.get_object())
+
+    @extend_schema(request=TicketWriteSerializer, responses={201: TicketSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = TicketWriteSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        misplaced = {"status": "A new ticket always starts as “new”.", "version": "Only updates carry a version."}
+        if refused := {field: [message] for field, message in misplaced.items() if field in data}:
+            raise ValidationError(refused)
+        if "requester_email" in data:
+            if "requester" in data:
+                raise ValidationError({"requester_email": ["Send either requester or requester_email, not both."]})
+            if not permissions.is_staff(request.user):
+                raise NotAllowed("Only ITS staff may log a ticket for someone else.")
+            data["requester"] = customer_for_email(data.pop("requester_email"))
+        ticket = services.ticket_create(actor=request.user, channel=Channel.API, supplied=set(data), **data)
+        return self._respond(ticket, status.HTTP_201_CREATED)
+
+    @extend_schema(request=TicketWriteSerializer, responses={200: TicketSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        serializer = TicketWriteSerializer(data=request.data, partial=True, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        expected, from_header = changes.pop("version", None), False
+        if_match = request.headers.get("If-Match")
+        if if_match:
+            match = _ETAG.match(if_match.strip())
+            if not match:
+                raise ValidationError({"If-Match": ["Send the ETag you received, for example \"v3\"."]})
+            expected, from_header = int(match.group(1)), True
+        try:
+            ticket = services.ticket_update(
+                ticket_id=ticket.pk, actor=request.user, changes=changes, channel=Channel.API,
+                expected_version=expected,
+            )
+        except VersionConflict as conflict:
+            conflict.from_if_match = from_header
+            raise
+        return self._respond(ticket)
+
+    @extend_schema(request=EntrySerializer, responses={200: EntrySerializer(many=True), 201: EntrySerializer})
+    @action(detail=True, methods=["get", "post"], url_path="entries")
+    def entries(self, request, pk=None):
+        """The conversation: public replies, and internal notes for staff."""
+        ticket = self.get_object()
+        if request.method == "POST":
+            serializer = EntrySerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            entry = services.entry_add(
+                ticket_id=ticket.pk, actor=request.user, body=serializer.validated_data["body"],
+                internal=serializer.validated_data["internal"], channel=Channel.API,
+            )
+            return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+        entries = selectors.ticket_entries(ticket=ticket, user=request.user)
+        return Response(EntrySerializer(entries, many=True).data)
+
+    @extend_schema(responses=AuditEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        """Every recorded change to the ticket, oldest first (internal events for staff only)."""
+        ticket = self.get_object()
+        events = selectors.ticket_timeline(ticket=ticket, user=request.user)
+        return Response(AuditEventSerializer(events, many=True).data)
+
+    @extend_schema(request={"multipart/form-data": AttachmentSerializer}, responses=AttachmentSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    def attachments(self, request, pk=None):
+        ticket = self.get_object()
+        if request.method == "POST":
+            serializer = AttachmentSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            attachment = services.attachment_add(
+                ticket_id=ticket.pk, actor=request.user, uploaded=serializer.validated_data["file"],
+                internal=serializer.validated_data["internal"], channel=Channel.API,
+            )
+            return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+        return Response(AttachmentSerializer(selectors.ticket_attachments(ticket=ticket, user=request.user),
+                                             many=True).data)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)/download")
+    def download(self, request, pk=None, attachment_id=None):
+        ticket = self.get_object()
+        attachment = selectors.ticket_attachments(ticket=ticket, user=request.user).get(pk=attachment_id)
+        response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
+                                content_type=attachment.content_type)
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class ServiceViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [IsAuthenticated]
+    serializer_class = ServiceSerializer
+    queryset = Service.objects.filter(is_active=True)
+
+
+class GroupViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [IsAuthenticated]
+    serializer_class = GroupSerializer
+    queryset = Group.objects.all()
+
+    def get_queryset(self):
+        return self.queryset if permissions.is_staff(self.request.user) else Group.objects.none()
+
+
+class MeViewSet(viewsets.ViewSet):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=UserSummarySerializer)
+    def list(self, request):
+        data = UserSummarySerializer(request.user).data
+        data["is_staff"] = request.user.is_staff
+        return Response(data)
+
+
+__all__ = ["GroupViewSet", "MeViewSet", "ServiceViewSet", "TicketViewSet", "Visibility"]

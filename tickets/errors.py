@@ -1,0 +1,25 @@
+"""Domain errors raised by ticket services; the API error handler maps each to one HTTP status."""
+
+from .lifecycle import InvalidTransition
+
+__all__ = ["InvalidTransition", "NotAllowed", "TicketError", "VersionConflict"]
+
+
+class TicketError(Exception):
+    pass
+
+
+class NotAllowed(TicketError):
+    """The actor's role does not permit this action or field (HTTP 403)."""
+
+
+class VersionConflict(TicketError):
+    """The client changed a ticket from a stale copy (HTTP 409/412); nothing was written."""
+
+    def __init__(self, *, current_version: int, sent_version: int):
+        self.current_version = current_version
+        self.sent_version = sent_version
+        super().__init__(
+            f"The ticket was changed by someone else (version {current_version}; you sent {sent_version}). "
+            "Reload it and apply your change again."
+        )

@@ -1,0 +1,349 @@
+"""Every write to a ticket: one function per action, each in one transaction, each audited.
+
+API views, web pages, e-mail and monitoring intake, tasks and commands call these; none of them
+changes a ticket any other way.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from sla import services as sla
+
+from . import permissions
+from .errors import NotAllowed, VersionConflict
+from .lifecycle import CUSTOMER_TRANSITIONS, FINAL_STATUSES, TRANSITIONS, Status, check_transition
+from .models import AuditEvent, Channel, Classification, ConversationEntry, Source, Ticket, User, Visibility
+
+# Fields whose change moves the SLA: the matrix cell, or the calendar the clock runs on.
+_REPRIORITISING_FIELDS = {"impact", "urgency", "service"}
+
+
+def _raw(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(getattr(value, "pk", value))
+
+
+def _event(ticket: Ticket, *, actor: User | None, channel: str, action: str, now: datetime,
+           field: str = "", old: Any = None, new: Any = None, internal: bool = False) -> AuditEvent:
+    return AuditEvent(
+        ticket=ticket, actor=actor, channel=channel, action=action, field=field,
+        old_value=_raw(old), new_value=_raw(new), internal=internal, created_at=now,
+    )
+
+
+def _lock(ticket_id: int, actor: User | None) -> Ticket:
+    """The ticket row, locked for this transaction; a customer asking for another's ticket gets 404."""
+    queryset = Ticket.objects.select_for_update(of=("self",))
+    if actor is not None:
+        queryset = permissions.visible_tickets(actor, queryset)
+    return queryset.get(pk=ticket_id)
+
+
+def _check_version(ticket: Ticket, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != ticket.version:
+        raise VersionConflict(current_version=ticket.version, sent_version=expected_version)
+
+
+def _validate_links(ticket: Ticket) -> None:
+    errors: dict[str, list[str]] = {}
+    assignee, group, parent = ticket.assignee, ticket.group, ticket.parent
+    if assignee is not None:
+        if not (assignee.is_staff and assignee.is_active):
+            errors["assignee"] = ["Tickets can only be assigned to active ITS staff."]
+        elif (
+            ticket.classification == Classification.INCIDENT
+            and group is not None
+            and not group.members.filter(pk=assignee.pk).exists()
+        ):
+            errors["assignee"] = [f"{assignee} is not a member of the group “{group}”."]
+    if parent is not None:
+        if parent.pk is not None and parent.pk == ticket.pk:
+            errors["parent"] = ["A ticket cannot be its own parent."]
+        elif parent.classification not in (Classification.OUTAGE, Classification.PROBLEM):
+            errors["parent"] = ["A parent must be an outage or a problem ticket."]
+        elif ticket.classification != Classification.INCIDENT:
+            errors["parent"] = ["Only incident tickets can be children of an outage or problem."]
+        elif parent.status in FINAL_STATUSES:
+            errors["parent"] = ["That outage or problem is already closed."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _clean_own_fields(ticket: Ticket) -> None:
+    """Choices and lengths of the ticket's own columns; links are checked by ``_validate_links``."""
+    ticket.full_clean(exclude=["requester", "service", "group", "assignee", "parent", "sla_pauses", "priority",
+                               "impact_category", "sla_clock", "sla_process", "sla_small_reason"])
+
+
+def _refuse_staff_fields(actor: User, supplied: set[str], allowed: frozenset[str]) -> None:
+    refused = sorted(supplied - allowed)
+    if refused:
+        raise NotAllowed(f"Only ITS staff may set: {', '.join(refused)}.")
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    actor: User,
+    title: str,
+    impact: str,
+    urgency: str,
+    description: str = "",
+    service=None,
+    group=None,
+    assignee: User | None = None,
+    parent: Ticket | None = None,
+    requester: User | None = None,
+    classification: str = Classification.INCIDENT,
+    source: str | None = None,
+    channel: str = Channel.API,
+    supplied: set[str] | None = None,
+) -> Ticket:
+    """Log a new ticket with its SLA targets and first audit event, in one transaction.
+
+    ``supplied`` names the fields the caller actually sent: a customer who sends a staff-only
+    field is refused, never silently ignored.
+    """
+    if not permissions.is_staff(actor):
+        _refuse_staff_fields(actor, set(supplied or ()), permissions.CUSTOMER_CREATE_FIELDS | {"source"})
+        requester, group, assignee, parent = actor, None, None, None
+        classification = Classification.INCIDENT
+        source = source if source in (Source.PORTAL, Source.EMAIL) else Source.PORTAL
+    now = timezone.now()
+    ticket = Ticket(
+        title=(title or "").strip(),
+        description=description or "",
+        impact=impact,
+        urgency=urgency,
+        service=service,
+        group=group or (service.default_group if service is not None else None),
+        assignee=assignee,
+        parent=parent,
+        requester=requester or actor,
+        classification=classification,
+        source=source or Source.STAFF,
+        created_at=now,
+        updated_at=now,
+    )
+    _clean_own_fields(ticket)
+    _validate_links(ticket)
+    sla.sla_start(ticket, now=now)
+    ticket.save()
+    AuditEvent.objects.create(
+        ticket=ticket, actor=actor, channel=channel, action=AuditEvent.Action.CREATED,
+        field="status", new_value=ticket.status, created_at=now,
+    )
+    return ticket
+
+
+def _apply_transition(ticket: Ticket, *, actor: User | None, to_status: str, channel: str,
+                      now: datetime, events: list[AuditEvent]) -> set[str]:
+    as_customer = actor is not None and not permissions.is_staff(actor)
+    if as_customer:
+        allowed_for_staff = TRANSITIONS.get(Status(ticket.status), frozenset())
+        allowed_for_customer = CUSTOMER_TRANSITIONS.get(Status(ticket.status), frozenset())
+        if to_status in allowed_for_staff and to_status not in allowed_for_customer:
+            raise NotAllowed(f"Only ITS staff can move a ticket to “{to_status}”.")
+    check_transition(ticket.status, to_status, as_customer=as_customer)
+    old = ticket.status
+    ticket.status = to_status
+    changed = {"status"}
+    if to_status == Status.CLOSED:
+        ticket.closed_at = now
+        changed.add("closed_at")
+    changed.update(sla.sla_status_changed(ticket, old=old, new=to_status, now=now))
+    events.append(_event(ticket, actor=actor, channel=channel, action=AuditEvent.Action.STATUS, now=now,
+                         field="status", old=old, new=to_status))
+    return changed
+
+
+def _save(ticket: Ticket, changed: set[str], now: datetime, events: list[AuditEvent]) -> Ticket:
+    ticket.updated_at = now
+    ticket.version += 1
+    ticket.save(update_fields=sorted(changed | {"updated_at", "version"}))
+    AuditEvent.objects.bulk_create(events)
+    return ticket
+
+
+@transaction.atomic
+def ticket_transition(
+    *,
+    ticket_id: int,
+    actor: User | None,
+    to_status: str,
+    channel: str = Channel.API,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Move a ticket through the status machine under a row lock; refused moves change nothing."""
+    ticket = _lock(ticket_id, actor)
+    _check_version(ticket, expected_version)
+    now = timezone.now()
+    events: list[AuditEvent] = []
+    changed = _apply_transition(ticket, actor=actor, to_status=to_status, channel=channel, now=now, events=events)
+    return _save(ticket, changed, now, events)
+
+
+@transaction.atomic
+def ticket_update(
+    *,
+    ticket_id: int,
+    actor: User,
+    changes: Mapping[str, Any],
+    channel: str = Channel.API,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Change fields of a ticket (and its status, through the machine) under a row lock.
+
+    Each changed field is one audit event. Impact, urgency or service changes recompute the SLA.
+    Moving a ticket to another group unassigns a technician who is not a member of it.
+    """
+    ticket = _lock(ticket_id, actor)
+    _check_version(ticket, expected_version)
+    allowed = permissions.STAFF_UPDATE_FIELDS if permissions.is_staff(actor) else permissions.CUSTOMER_UPDATE_FIELDS
+    _refuse_staff_fields(actor, set(changes), allowed)
+
+    now = timezone.now()
+    events: list[AuditEvent] = []
+    changed: set[str] = set()
+    for field, value in changes.items():
+        if field == "status":
+            continue
+        old = getattr(ticket, field)
+        if _raw(old) == _raw(value):
+            continue
+        setattr(ticket, field, value)
+        changed.add(field)
+        events.append(_event(ticket, actor=actor, channel=channel, action=AuditEvent.Action.CHANGED, now=now,
+                             field=field, old=old, new=value))
+    if "group" in changed and ticket.assignee is not None and ticket.group is not None \
+            and ticket.classification == Classification.INCIDENT \
+            and "assignee" not in changed and not ticket.group.members.filter(pk=ticket.assignee_id).exists():
+        events.append(_event(ticket, actor=actor, channel=channel, action=AuditEvent.Action.CHANGED, now=now,
+                             field="assignee", old=ticket.assignee, new=None))
+        ticket.assignee = None
+        changed.add("assignee")
+    if changed:
+        _clean_own_fields(ticket)
+        _validate_links(ticket)
+    if changed & _REPRIORITISING_FIELDS:
+        old_priority = ticket.priority
+        changed.update(sla.sla_reprioritise(ticket, now=now))
+        if ticket.priority != old_priority:
+            events.append(_event(ticket, actor=actor, channel=channel, action=AuditEvent.Action.CHANGED, now=now,
+                                 field="priority", old=old_priority, new=ticket.priority))
+    if "status" in changes and changes["status"] != ticket.status:
+        changed |= _apply_transition(ticket, actor=actor, to_status=changes["status"], channel=channel,
+                                     now=now, events=events)
+    if not changed:
+        return ticket
+    return _save(ticket, changed, now, events)
+
+
+@transaction.atomic
+def entry_add(
+    *,
+    ticket_id: int,
+    actor: User,
+    body: str,
+    internal: bool = False,
+    channel: str = Channel.API,
+) -> ConversationEntry:
+    """Post a public reply or an internal note.
+
+    A requester's reply to a ticket waiting on them puts it back in process: the question was answered.
+    """
+    if internal and not permissions.is_staff(actor):
+        raise NotAllowed("Only ITS staff can write internal notes.")
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": ["A reply cannot be empty."]})
+    ticket = _lock(ticket_id, actor)
+    if ticket.status in FINAL_STATUSES and not permissions.is_staff(actor):
+        raise NotAllowed("This ticket is closed; please report a new problem instead.")
+    now = timezone.now()
+    entry = ConversationEntry.objects.create(
+        ticket=ticket, author=actor, body=body, channel=channel, created_at=now,
+        visibility=Visibility.INTERNAL if internal else Visibility.PUBLIC,
+    )
+    action = AuditEvent.Action.NOTED if internal else AuditEvent.Action.REPLIED
+    events = [_event(ticket, actor=actor, channel=channel, action=action, now=now, new=entry.pk, internal=internal)]
+    changed: set[str] = set()
+    if ticket.status == Status.WAIT_CUSTOMER and actor.pk == ticket.requester_id and not internal:
+        changed = _apply_transition(ticket, actor=None, to_status=Status.IN_PROCESS, channel=channel,
+                                    now=now, events=events)
+    _save(ticket, changed, now, events)
+    return entry
+
+
+@transaction.atomic
+def attachment_add(
+    *,
+    ticket_id: int,
+    actor: User,
+    uploaded,
+    internal: bool = False,
+    channel: str = Channel.API,
+):
+    """Attach a file to a ticket after checking its size and type."""
+    from .attachments import validate_upload
+    from .models import Attachment
+
+    if internal and not permissions.is_staff(actor):
+        raise NotAllowed("Only ITS staff can add internal attachments.")
+    name, content_type = validate_upload(uploaded)
+    ticket = _lock(ticket_id, actor)
+    if ticket.status in FINAL_STATUSES and not permissions.is_staff(actor):
+        raise NotAllowed("This ticket is closed; please report a new problem instead.")
+    now = timezone.now()
+    attachment = Attachment(
+        ticket=ticket, original_name=name, content_type=content_type, size=uploaded.size,
+        uploaded_by=actor, created_at=now, visibility=Visibility.INTERNAL if internal else Visibility.PUBLIC,
+    )
+    attachment.file.save(name, uploaded, save=False)
+    attachment.save()
+    events = [_event(ticket, actor=actor, channel=channel, action=AuditEvent.Action.ATTACHED, now=now,
+                     field="attachment", new=name, internal=internal)]
+    _save(ticket, set(), now, events)
+    return attachment
+
+
+SLA_THRESHOLD_LABELS = {
+    "respond_warned": "75% of the respond target has passed",
+    "respond_breached": "Respond target breached",
+    "resolve_warned": "75% of the resolve target has passed",
+    "resolve_breached": "Resolve target breached",
+}
+
+
+def ticket_record_sla_threshold(*, ticket: Ticket, threshold: str, now: datetime) -> AuditEvent:
+    """Put an SLA warning or breach, claimed once by the sweep, on the ticket's timeline."""
+    return AuditEvent.objects.create(
+        ticket=ticket, actor=None, channel=Channel.TASK, action=AuditEvent.Action.SLA, field=threshold,
+        new_value=SLA_THRESHOLD_LABELS[threshold], internal=True, created_at=now,
+    )
+
+
+@transaction.atomic
+def ticket_sla_reevaluate(*, ticket_id: int, now: datetime) -> bool:
+    """The service's operating hours began: apply the ticket's real impact from the opening."""
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("service").filter(pk=ticket_id).first()
+    if ticket is None or ticket.sla_reevaluate_at is None or ticket.sla_reevaluate_at > now:
+        return False
+    if ticket.status in FINAL_STATUSES:
+        Ticket.objects.filter(pk=ticket.pk).update(sla_reevaluate_at=None)
+        return False
+    old_priority = ticket.priority
+    changed = set(sla.sla_end_operating_hours_grace(ticket, now=now))
+    events = [_event(ticket, actor=None, channel=Channel.TASK, action=AuditEvent.Action.SLA, now=now,
+                     field="operating_hours_began", new=ticket.sla_started_at.isoformat())]
+    if ticket.priority != old_priority:
+        events.append(_event(ticket, actor=None, channel=Channel.TASK, action=AuditEvent.Action.CHANGED, now=now,
+                             field="priority", old=old_priority, new=ticket.priority))
+    _save(ticket, changed, now, events)
+    return True
