@@ -111,7 +111,7 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
     # Longer than any task may take, so an acks_late task is not redelivered while running.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
 else:
     CACHES = {
         "default": {
@@ -122,13 +122,14 @@ else:
     # kombu's filesystem transport: a real broker in a folder, so the worker and beat run
     # for real under `make run` with nothing installed.
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -139,10 +140,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "UTC"
+# Publishing happens after commit; when the broker is down it must fail fast, because the outbox row
+# (not the broker message) is what guarantees the work, and the relay sends it later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "sla.sweep", "schedule": 60.0},
     "sla-reevaluate-operating-hours": {"task": "sla.reevaluate_operating_hours", "schedule": 60.0},
+    "notifications-relay": {"task": "tickets.relay_notifications", "schedule": 60.0},
 }
 
 # --- E-mail ---------------------------------------------------------------------------------
@@ -155,6 +161,11 @@ else:
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="IT Service Desk <servicedesk@example.edu>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Replies to ticket mail go here, plus-addressed with the ticket number (servicedesk+123@...).
+TICKET_REPLY_ADDRESS = env("TICKET_REPLY_ADDRESS", default="servicedesk@example.edu")
+# The address people reach the service at, for links in e-mail.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
