@@ -51,7 +51,8 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = 500, max_batches
     for _ in range(max_batches):
         with transaction.atomic():
             due = list(
-                Ticket.objects.select_for_update(skip_locked=True)
+                Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("assignee", "group", "requester")
                 .filter(sla_next_check_at__lte=now)
                 .order_by("sla_next_check_at")[:batch_size]
             )

@@ -101,3 +101,28 @@ def api(db):
         return client
 
     return client_for
+
+
+@pytest.fixture
+def smtp(settings):
+    """Django's real SMTP backend, talking to a server on loopback; yields its mailbox."""
+    from tests.smtp import LoopbackSMTP
+
+    with LoopbackSMTP() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_TIMEOUT = 5
+        yield server.mailbox
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run dispatched tasks in this process (for tests about content, not about the broker)."""
+    from itsm.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

@@ -285,3 +285,11 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Audit events are append-only.")
+
+
+from .models_notifications import DistributionList, Notification  # noqa: E402
+
+__all__ = [
+    "Attachment", "AuditEvent", "Channel", "Classification", "ConversationEntry", "DistributionList", "Group",
+    "Notification", "Service", "Source", "Ticket", "User", "Visibility",
+]

@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from . import permissions
-from .models import Attachment, AuditEvent, ConversationEntry, Ticket, Visibility
+from .models import Attachment, AuditEvent, ConversationEntry, Notification, Ticket, Visibility
 
 CUSTOMER_TIMELINE_ACTIONS = (
     AuditEvent.Action.CREATED,
@@ -31,6 +31,14 @@ def ticket_timeline(*, ticket: Ticket, user) -> QuerySet[AuditEvent]:
         # Customers see what happened to their request, not the staff's triage fields.
         events = events.filter(internal=False, action__in=CUSTOMER_TIMELINE_ACTIONS)
     return events
+
+
+def ticket_notifications(*, ticket: Ticket, user) -> QuerySet[Notification]:
+    """Mail that went out (or is on its way) about the ticket; a customer sees what was sent to them."""
+    notifications = ticket.notifications.all()
+    if not permissions.can_see_internal(user):
+        notifications = notifications.filter(for_customer=True)
+    return notifications
 
 
 def ticket_attachments(*, ticket: Ticket, user) -> QuerySet[Attachment]:

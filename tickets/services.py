@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from sla import services as sla
 
-from . import permissions
+from . import notify, permissions
 from .errors import NotAllowed, VersionConflict
 from .lifecycle import CUSTOMER_TRANSITIONS, FINAL_STATUSES, TRANSITIONS, Status, check_transition
 from .models import AuditEvent, Channel, Classification, ConversationEntry, Source, Ticket, User, Visibility
@@ -139,6 +139,7 @@ def ticket_create(
         ticket=ticket, actor=actor, channel=channel, action=AuditEvent.Action.CREATED,
         field="status", new_value=ticket.status, created_at=now,
     )
+    notify.ticket_created(ticket, actor=actor)
     return ticket
 
 
@@ -160,6 +161,7 @@ def _apply_transition(ticket: Ticket, *, actor: User | None, to_status: str, cha
     changed.update(sla.sla_status_changed(ticket, old=old, new=to_status, now=now))
     events.append(_event(ticket, actor=actor, channel=channel, action=AuditEvent.Action.STATUS, now=now,
                          field="status", old=old, new=to_status))
+    notify.status_changed(ticket, old=old, new=to_status, actor=actor)
     return changed
 
 
@@ -211,6 +213,7 @@ def ticket_update(
     now = timezone.now()
     events: list[AuditEvent] = []
     changed: set[str] = set()
+    old_assignee_id, old_group_id = ticket.assignee_id, ticket.group_id
     for field, value in changes.items():
         if field == "status":
             continue
@@ -237,6 +240,8 @@ def ticket_update(
         if ticket.priority != old_priority:
             events.append(_event(ticket, actor=actor, channel=channel, action=AuditEvent.Action.CHANGED, now=now,
                                  field="priority", old=old_priority, new=ticket.priority))
+    if changed & {"assignee", "group"}:
+        notify.assignment_changed(ticket, actor=actor, old_assignee_id=old_assignee_id, old_group_id=old_group_id)
     if "status" in changes and changes["status"] != ticket.status:
         changed |= _apply_transition(ticket, actor=actor, to_status=changes["status"], channel=channel,
                                      now=now, events=events)
@@ -274,6 +279,8 @@ def entry_add(
     action = AuditEvent.Action.NOTED if internal else AuditEvent.Action.REPLIED
     events = [_event(ticket, actor=actor, channel=channel, action=action, now=now, new=entry.pk, internal=internal)]
     changed: set[str] = set()
+    if not internal:
+        notify.public_reply(ticket, author=actor, body=body)
     if ticket.status == Status.WAIT_CUSTOMER and actor.pk == ticket.requester_id and not internal:
         changed = _apply_transition(ticket, actor=None, to_status=Status.IN_PROCESS, channel=channel,
                                     now=now, events=events)
@@ -322,7 +329,8 @@ SLA_THRESHOLD_LABELS = {
 
 
 def ticket_record_sla_threshold(*, ticket: Ticket, threshold: str, now: datetime) -> AuditEvent:
-    """Put an SLA warning or breach, claimed once by the sweep, on the ticket's timeline."""
+    """Put an SLA warning or breach, claimed once by the sweep, on the timeline and in the outbox."""
+    notify.sla_threshold(ticket, threshold=threshold)
     return AuditEvent.objects.create(
         ticket=ticket, actor=None, channel=Channel.TASK, action=AuditEvent.Action.SLA, field=threshold,
         new_value=SLA_THRESHOLD_LABELS[threshold], internal=True, created_at=now,

@@ -3,7 +3,18 @@ from rest_framework import serializers
 from sla.matrix import Impact, Urgency
 
 from ..lifecycle import Status
-from ..models import Attachment, AuditEvent, Classification, ConversationEntry, Group, Service, Source, Ticket, User
+from ..models import (
+    Attachment,
+    AuditEvent,
+    Classification,
+    ConversationEntry,
+    Group,
+    Notification,
+    Service,
+    Source,
+    Ticket,
+    User,
+)
 
 
 class UserSummarySerializer(serializers.ModelSerializer):
@@ -109,12 +120,32 @@ class EntrySerializer(serializers.ModelSerializer):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
+    type = serializers.SerializerMethodField()
     actor = UserSummarySerializer(read_only=True)
 
     class Meta:
         model = AuditEvent
-        fields = ["id", "action", "field", "old_value", "new_value", "actor", "channel", "created_at"]
+        fields = ["type", "id", "action", "field", "old_value", "new_value", "actor", "channel", "created_at"]
         read_only_fields = fields
+
+    def get_type(self, event: AuditEvent) -> str:
+        return "change"
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    """A mail about the ticket on its timeline: what, to whom, and whether and when it went out."""
+
+    type = serializers.SerializerMethodField()
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["type", "id", "kind", "kind_display", "to", "subject", "state", "attempts", "created_at",
+                  "sent_at"]
+        read_only_fields = fields
+
+    def get_type(self, notification: Notification) -> str:
+        return "notification"
 
 
 class AttachmentSerializer(serializers.ModelSerializer):

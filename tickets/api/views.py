@@ -1,9 +1,10 @@
 """The ticket resource: thin views that validate input, call one service, render the result."""
 
 import re
+from datetime import datetime
 
 from django.http import FileResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -22,6 +23,7 @@ from .serializers import (
     CustomerTicketSerializer,
     EntrySerializer,
     GroupSerializer,
+    NotificationSerializer,
     ServiceSerializer,
     TicketSerializer,
     TicketWriteSerializer,
@@ -118,13 +120,18 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         entries = selectors.ticket_entries(ticket=ticket, user=request.user)
         return Response(EntrySerializer(entries, many=True).data)
 
-    @extend_schema(responses=AuditEventSerializer(many=True))
+    @extend_schema(responses=PolymorphicProxySerializer(
+        component_name="TimelineItem", resource_type_field_name="type", many=True,
+        serializers={"change": AuditEventSerializer, "notification": NotificationSerializer},
+    ))
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
-        """Every recorded change to the ticket, oldest first (internal events for staff only)."""
+        """Every recorded change and every mail about the ticket, oldest first (internal items for staff only)."""
         ticket = self.get_object()
-        events = selectors.ticket_timeline(ticket=ticket, user=request.user)
-        return Response(AuditEventSerializer(events, many=True).data)
+        changes = AuditEventSerializer(selectors.ticket_timeline(ticket=ticket, user=request.user), many=True).data
+        mail = NotificationSerializer(selectors.ticket_notifications(ticket=ticket, user=request.user), many=True).data
+        # Both lists are already in time order; a stable sort keeps a change before the mail it caused.
+        return Response(sorted([*changes, *mail], key=lambda item: datetime.fromisoformat(item["created_at"])))
 
     @extend_schema(request={"multipart/form-data": AttachmentSerializer}, responses=AttachmentSerializer(many=True))
     @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])

@@ -1,0 +1,145 @@
+"""The outbox's promises: nothing sent for a rolled-back change, each row sent once, failures kept."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from tickets import outbox, services
+from tickets.models import Notification
+from tickets.tasks import send_notification
+
+REPORT = {"title": "Eduroam keeps dropping", "impact": "individual", "urgency": "impaired"}
+
+
+def later(minutes: int):
+    return timezone.now() + timedelta(minutes=minutes)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_rolled_back_change_leaves_no_row_and_sends_nothing(smtp, eager_tasks, customer):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.ticket_create(actor=customer, **REPORT)
+        raise RuntimeError("the request failed after the ticket was written")
+
+    assert Notification.objects.count() == 0
+    assert smtp.messages == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_committed_change_is_sent_after_commit(smtp, eager_tasks, customer):
+    ticket = services.ticket_create(actor=customer, **REPORT)
+
+    assert [m["Subject"] for m in smtp.messages] == [f"[#{ticket.pk}] We received your request: {REPORT['title']}"]
+
+
+@pytest.mark.django_db
+def test_a_row_dispatched_twice_is_delivered_once(smtp, customer):
+    ticket = services.ticket_create(actor=customer, **REPORT)
+    [pk] = Notification.objects.filter(ticket=ticket).values_list("pk", flat=True)
+
+    assert outbox.deliver(pk) is True
+    assert outbox.deliver(pk) is False
+    outbox.relay(now=later(10))
+
+    assert len(smtp.messages) == 1
+    assert Notification.objects.get(pk=pk).attempts == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_eight_workers_racing_for_one_row_send_it_once(smtp, customer):
+    ticket = services.ticket_create(actor=customer, **REPORT)
+    pk = Notification.objects.get(ticket=ticket).pk
+    barrier, results = threading.Barrier(8), []
+
+    def worker():
+        try:
+            barrier.wait()
+            results.append(outbox.deliver(pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results) == [False] * 7 + [True]
+    assert len(smtp.messages) == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_broker_down_at_commit_delays_the_mail_but_does_not_lose_it(smtp, eager_tasks, customer, monkeypatch):
+    def broker_unreachable(*args, **kwargs):
+        raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(send_notification, "delay", broker_unreachable)
+        ticket = services.ticket_create(actor=customer, **REPORT)  # the change itself succeeds
+
+    notification = Notification.objects.get(ticket=ticket)
+    assert notification.state == "pending"
+    assert smtp.messages == []
+
+    assert outbox.relay(now=later(0)) == 0  # too fresh: its first dispatch may still be on its way
+    assert outbox.relay(now=later(2)) == 1
+
+    assert len(smtp.messages) == 1
+    assert Notification.objects.get(pk=notification.pk).state == "sent"
+
+
+@pytest.mark.django_db
+def test_a_worker_that_died_while_sending_loses_its_claim_when_the_lease_ends(smtp, eager_tasks, customer):
+    ticket = services.ticket_create(actor=customer, **REPORT)
+    notification = Notification.objects.get(ticket=ticket)
+    held = Notification.objects.filter(pk=notification.pk)
+    held.update(state="sending", attempts=1, lease_until=later(4))
+
+    assert outbox.deliver(notification.pk) is False  # a live worker holds it
+    assert outbox.relay() == 0
+    assert smtp.messages == []
+
+    held.update(lease_until=later(-1))  # that worker was killed and its lease ran out
+    assert outbox.relay() == 1
+
+    assert len(smtp.messages) == 1
+    assert Notification.objects.get(pk=notification.pk).state == "sent"
+
+
+@pytest.mark.django_db
+def test_a_refused_delivery_is_retried_with_backoff_then_kept_with_its_error(smtp, eager_tasks, customer, settings,
+                                                                            client, admin_user):
+    settings.NOTIFICATION_MAX_ATTEMPTS = 3
+    ticket = services.ticket_create(actor=customer, **REPORT)
+    pk = Notification.objects.get(ticket=ticket).pk
+    smtp.refuse = True
+
+    assert outbox.deliver(pk) is False
+    first = Notification.objects.get(pk=pk)
+    assert (first.state, first.attempts) == ("pending", 1)
+    assert first.last_error == "SMTP 451: 4.3.0 Mailbox temporarily unavailable"
+    assert first.next_attempt_at >= later(1) - timedelta(seconds=5)
+    assert outbox.deliver(pk) is False  # not due yet: no second try before the backoff ends
+
+    for minutes in (3, 10):  # after each backoff
+        moment = later(minutes)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(outbox.timezone, "now", lambda moment=moment: moment)
+            outbox.deliver(pk)
+
+    failed = Notification.objects.get(pk=pk)
+    assert (failed.state, failed.attempts) == ("failed", 3)
+    assert smtp.messages == []
+    client.force_login(admin_user)
+    page = client.get("/admin/tickets/notification/", {"state__exact": "failed"})
+    assert b"SMTP 451: 4.3.0 Mailbox temporarily unavailable" in page.content
+
+    smtp.refuse = False
+    client.post("/admin/tickets/notification/", {"action": "send_again", "_selected_action": [pk]})
+    outbox.deliver(pk)
+    assert Notification.objects.get(pk=pk).state == "sent"
+    assert len(smtp.messages) == 1

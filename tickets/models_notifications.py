@@ -1,0 +1,109 @@
+"""Outgoing mail: the outbox rows and the distribution lists they can go to."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models
+from django.db.models import Q
+
+
+class DistributionList(models.Model):
+    """A named audience for announcements, such as USDC-L or ITS Alerts."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    email = models.EmailField(blank=True, help_text="The list's own address, when it has one.")
+    member_addresses = models.TextField(
+        blank=True, help_text="Addresses to send to when the list has no address of its own; one per line."
+    )
+    requires_approval = models.BooleanField(
+        default=False, help_text="A message to this list is held until someone authorised approves it."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def members(self) -> list[str]:
+        return [line.strip() for line in self.member_addresses.splitlines() if line.strip()]
+
+    def addresses(self) -> list[str]:
+        return [self.email] if self.email else self.members()
+
+    def clean(self) -> None:
+        bad = []
+        for address in self.members():
+            try:
+                validate_email(address)
+            except ValidationError:
+                bad.append(address)
+        if bad:
+            raise ValidationError({"member_addresses": f"Not e-mail addresses: {', '.join(bad)}"})
+        if not self.addresses():
+            raise ValidationError("Give the list an address or at least one member address.")
+
+
+class Notification(models.Model):
+    """One e-mail in the outbox, written in the transaction of the change that causes it.
+
+    The worker claims a row with a conditional update before sending, so two workers never both
+    send it; a row whose worker died is claimed again when its lease runs out.
+    """
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", "Ticket received"
+        IN_PROCESS = "in_process", "A technician is working on it"
+        WAIT_CUSTOMER = "wait_customer", "Waiting on the customer"
+        RESOLVED = "resolved", "Resolved, please test"
+        PUBLIC_REPLY = "public_reply", "Reply posted"
+        ASSIGNED_TO_YOU = "assigned_to_you", "Assigned to you"
+        ASSIGNED_TO_GROUP = "assigned_to_group", "Assigned to your group"
+        SLA_WARNING = "sla_warning", "SLA warning (75%)"
+        SLA_BREACH = "sla_breach", "SLA breach"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    for_customer = models.BooleanField(help_text="Addressed to the requester (shown on their timeline).")
+    distribution_list = models.ForeignKey(
+        DistributionList, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
+    )
+    to = models.JSONField(help_text="Recipient addresses.")
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    reply_to = models.CharField(max_length=254, blank=True)
+    message_id = models.CharField(max_length=255, unique=True)
+    in_reply_to = models.CharField(max_length=255, blank=True)
+    references = models.TextField(blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField(help_text="When a pending row may next be sent.")
+    lease_until = models.DateTimeField(null=True, blank=True, help_text="A worker sending it holds it until then.")
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="notification_due",
+                condition=Q(state__in=["pending", "sending"]),
+            ),
+            models.Index(fields=["ticket", "created_at"], name="notification_ticket_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {', '.join(self.to)}"

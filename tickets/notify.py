@@ -1,0 +1,155 @@
+"""Who hears about what: turns ticket changes into outbox rows with rendered e-mails.
+
+Called by the ticket services inside their transaction. Nobody is mailed about their own action,
+and a person without an address is skipped.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from . import outbox
+from .lifecycle import Status
+from .models import Notification, Ticket, User
+
+Kind = Notification.Kind
+
+CUSTOMER_KINDS = frozenset({Kind.RECEIVED, Kind.IN_PROCESS, Kind.WAIT_CUSTOMER, Kind.RESOLVED})
+
+SUBJECTS = {
+    Kind.RECEIVED: "We received your request: {title}",
+    Kind.IN_PROCESS: "A technician is working on your request: {title}",
+    Kind.WAIT_CUSTOMER: "We need your reply: {title}",
+    Kind.RESOLVED: "Resolved, please check: {title}",
+    Kind.PUBLIC_REPLY: "New reply: {title}",
+    Kind.ASSIGNED_TO_YOU: "Assigned to you: {title}",
+    Kind.ASSIGNED_TO_GROUP: "New in the {group} queue: {title}",
+    Kind.SLA_WARNING: "SLA warning, {target} due {due}: {title}",
+    Kind.SLA_BREACH: "SLA breached, {target} was due {due}: {title}",
+}
+
+
+def _domain() -> str:
+    return settings.TICKET_REPLY_ADDRESS.rpartition("@")[2] or "localhost"
+
+
+def thread_id(ticket: Ticket) -> str:
+    """The Message-ID every message about the ticket refers to, so mail clients thread them."""
+    return f"<ticket-{ticket.pk}@{_domain()}>"
+
+
+def reply_address(ticket: Ticket) -> str:
+    local, _, domain = settings.TICKET_REPLY_ADDRESS.partition("@")
+    return f"{local}+{ticket.pk}@{domain}"
+
+
+def _addresses(users: Iterable[User | None], *, actor: User | None) -> list[str]:
+    found = {
+        user.email.strip().lower(): user.email.strip()
+        for user in users
+        if user is not None and user.is_active and user.email and (actor is None or user.pk != actor.pk)
+    }
+    return sorted(found.values(), key=str.lower)
+
+
+def _local(instant: datetime | None) -> str:
+    return timezone.localtime(instant).strftime("%a %d %b %Y %H:%M %Z") if instant else "—"
+
+
+def _queue(ticket: Ticket, kind: str, to: list[str], *, extra: dict | None = None, first: bool = False) -> None:
+    if not to:
+        return
+    now = timezone.now()
+    context = {
+        "ticket": ticket, "kind": kind, "site_url": settings.SITE_URL, "reply_address": reply_address(ticket),
+        "respond_by": _local(ticket.respond_by), "resolve_by": _local(ticket.resolve_by), **(extra or {}),
+    }
+    title = ticket.title if len(ticket.title) <= 120 else ticket.title[:119] + "…"
+    subject_values = {"title": title, "group": ticket.group or "", **(extra or {})}
+    subject = f"[#{ticket.pk}] " + SUBJECTS[kind].format(**subject_values)
+    root = thread_id(ticket)
+    notification = Notification(
+        ticket=ticket, kind=kind, for_customer=kind in CUSTOMER_KINDS or bool(extra and extra.get("for_customer")),
+        to=to, subject=" ".join(subject.split())[:255],
+        body_text=render_to_string(f"tickets/email/{kind}.txt", context),
+        body_html=render_to_string(f"tickets/email/{kind}.html", context),
+        reply_to=reply_address(ticket),
+        created_at=now,
+    )
+    # The ticket's first message is the thread's root; every later one answers it.
+    if first:
+        notification.message_id = root
+    else:
+        notification.message_id = f"<ticket-{ticket.pk}.{uuid.uuid4().hex}@{_domain()}>"
+        notification.in_reply_to = root
+        notification.references = root
+    outbox.queue(notification)
+
+
+def _queue_people(ticket: Ticket) -> list[User]:
+    """Who answers for an unassigned ticket: its group's dispatchers (else the group's address)."""
+    if ticket.group is None:
+        return []
+    return list(ticket.group.dispatchers.all())
+
+
+def _staff_audience(ticket: Ticket, *, actor: User | None) -> list[str]:
+    if ticket.assignee is not None:
+        return _addresses([ticket.assignee], actor=actor)
+    to = _addresses(_queue_people(ticket), actor=actor)
+    if not to and ticket.group is not None and ticket.group.email:
+        to = [ticket.group.email]
+    return to
+
+
+def ticket_created(ticket: Ticket, *, actor: User) -> None:
+    _queue(ticket, Kind.RECEIVED, _addresses([ticket.requester], actor=None), first=True)
+    assignment_changed(ticket, actor=actor, old_assignee_id=None, old_group_id=None)
+
+
+def status_changed(ticket: Ticket, *, old: str, new: str, actor: User | None) -> None:
+    requester = _addresses([ticket.requester], actor=actor)
+    if new == Status.IN_PROCESS and old == Status.NEW:
+        _queue(ticket, Kind.IN_PROCESS, requester)
+    elif new == Status.WAIT_CUSTOMER:
+        _queue(ticket, Kind.WAIT_CUSTOMER, requester)
+    elif new == Status.RESOLVED:
+        _queue(ticket, Kind.RESOLVED, requester)
+
+
+def public_reply(ticket: Ticket, *, author: User, body: str) -> None:
+    if author.pk == ticket.requester_id:
+        to = _staff_audience(ticket, actor=author)
+        for_customer = False
+    else:
+        to = _addresses([ticket.requester], actor=author)
+        for_customer = True
+    _queue(ticket, Kind.PUBLIC_REPLY, to, extra={"body": body, "author": author, "for_customer": for_customer})
+
+
+def assignment_changed(ticket: Ticket, *, actor: User | None, old_assignee_id: int | None,
+                       old_group_id: int | None) -> None:
+    if ticket.assignee_id is not None and ticket.assignee_id != old_assignee_id:
+        _queue(ticket, Kind.ASSIGNED_TO_YOU, _addresses([ticket.assignee], actor=actor))
+    elif ticket.group_id is not None and ticket.group_id != old_group_id and ticket.assignee_id is None:
+        _queue(ticket, Kind.ASSIGNED_TO_GROUP, _staff_audience(ticket, actor=actor))
+
+
+SLA_KINDS = {
+    "respond_warned": (Kind.SLA_WARNING, "Respond By", "respond_by"),
+    "resolve_warned": (Kind.SLA_WARNING, "Resolve By", "resolve_by"),
+    "respond_breached": (Kind.SLA_BREACH, "Respond By", "respond_by"),
+    "resolve_breached": (Kind.SLA_BREACH, "Resolve By", "resolve_by"),
+}
+
+
+def sla_threshold(ticket: Ticket, *, threshold: str) -> None:
+    kind, target, field = SLA_KINDS[threshold]
+    _queue(ticket, kind, _staff_audience(ticket, actor=None),
+           extra={"target": target, "due": _local(getattr(ticket, field))})

@@ -1,0 +1,155 @@
+"""The transactional outbox: a notification is a row first and an e-mail second.
+
+``queue`` writes the row inside the caller's transaction, so a rolled-back change sends nothing,
+and asks a worker to send it once the transaction commits. The broker message is only a wake-up:
+``relay`` finds rows that stayed pending (broker down, worker killed) and dispatches them again,
+and ``deliver`` claims a row with a conditional update before sending, so however often it is
+dispatched, one worker sends it. A crash between the SMTP server's acceptance and our "sent"
+mark can repeat only the message in flight; its fixed Message-ID lets mail clients fold the copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .models import Notification
+
+logger = logging.getLogger(__name__)
+
+# Long enough for one SMTP conversation; a row still "sending" after this lost its worker.
+LEASE = timedelta(minutes=5)
+# A pending row older than this was not picked up from its first dispatch.
+REDISPATCH_AFTER = timedelta(seconds=60)
+RELAY_BATCH = 500
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try: 1, 2, 4, 8 ... minutes, at most an hour."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
+
+
+def queue(notification: Notification) -> Notification:
+    """Save the row in the current transaction and dispatch it after commit."""
+    now = notification.created_at or timezone.now()
+    notification.created_at = now
+    notification.next_attempt_at = now
+    notification.save()
+    transaction.on_commit(lambda: dispatch([notification.pk]))
+    return notification
+
+
+def dispatch(ids: Iterable[int]) -> int:
+    """Hand rows to the worker; a broker failure is logged, never raised: the relay retries."""
+    from .tasks import send_notification
+
+    sent = 0
+    for pk in ids:
+        try:
+            send_notification.delay(pk)
+        except Exception:  # the broker is unreachable or refused us; the row stays pending
+            logger.warning("Could not dispatch notification %s; the relay will retry", pk, exc_info=True)
+            break
+        sent += 1
+    return sent
+
+
+def _claim(pk: int, now: datetime) -> bool:
+    claimable = Q(state=Notification.State.PENDING, next_attempt_at__lte=now) | Q(
+        state=Notification.State.SENDING, lease_until__lt=now
+    )
+    return bool(
+        Notification.objects.filter(claimable, pk=pk).update(
+            state=Notification.State.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1
+        )
+    )
+
+
+def build_message(notification: Notification) -> EmailMultiAlternatives:
+    headers = {"Message-ID": notification.message_id, "Auto-Submitted": "auto-generated"}
+    if notification.in_reply_to:
+        headers["In-Reply-To"] = notification.in_reply_to
+    if notification.references:
+        headers["References"] = notification.references
+    message = EmailMultiAlternatives(
+        subject=notification.subject,
+        body=notification.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=list(notification.to),
+        reply_to=[notification.reply_to] if notification.reply_to else None,
+        headers=headers,
+    )
+    if notification.body_html:
+        message.attach_alternative(notification.body_html, "text/html")
+    return message
+
+
+def deliver(pk: int) -> bool:
+    """Send one notification if this worker wins the claim; True when this call sent it."""
+    now = timezone.now()
+    if not _claim(pk, now):
+        return False
+    notification = Notification.objects.get(pk=pk)
+    try:
+        build_message(notification).send()
+    except Exception as error:  # SMTP refusal, timeout, DNS...: keep the error for the administrators
+        _failed(notification, error)
+        return False
+    Notification.objects.filter(pk=pk, state=Notification.State.SENDING).update(
+        state=Notification.State.SENT, sent_at=timezone.now(), lease_until=None, last_error=""
+    )
+    return True
+
+
+def describe(error: Exception) -> str:
+    """The error as an administrator needs to read it: the server's answer when there was one."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        answer = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
+        return f"SMTP {error.smtp_code}: {answer}"
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        refused = error.recipients.items()
+        return "Recipients refused: " + "; ".join(
+            f"{address} ({code} {reply.decode(errors='replace')})" for address, (code, reply) in refused
+        )
+    return f"{type(error).__name__}: {error}"
+
+
+def _failed(notification: Notification, error: Exception) -> None:
+    message = describe(error)[:2000]
+    rows = Notification.objects.filter(pk=notification.pk, state=Notification.State.SENDING)
+    if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+        rows.update(state=Notification.State.FAILED, lease_until=None, last_error=message)
+        logger.error("Notification %s failed for good after %s tries: %s", notification.pk,
+                     notification.attempts, message)
+        return
+    rows.update(state=Notification.State.PENDING, lease_until=None, last_error=message,
+                next_attempt_at=timezone.now() + backoff(notification.attempts))
+    logger.warning("Notification %s failed (try %s), will retry: %s", notification.pk, notification.attempts,
+                   message)
+
+
+def relay(now: datetime | None = None, batch_size: int = RELAY_BATCH) -> int:
+    """Dispatch again what is due and was not sent: never dispatched, retry time reached, or lease lost."""
+    now = now or timezone.now()
+    due = Q(state=Notification.State.PENDING, next_attempt_at__lte=now) & (
+        Q(dispatched_at__isnull=True, created_at__lte=now - REDISPATCH_AFTER)
+        | Q(dispatched_at__lte=now - REDISPATCH_AFTER)
+        | Q(attempts__gt=0)
+    ) | Q(state=Notification.State.SENDING, lease_until__lt=now)
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(due)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        Notification.objects.filter(pk__in=ids).update(dispatched_at=now)
+    return dispatch(ids)
