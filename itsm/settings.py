@@ -166,6 +166,12 @@ TICKET_REPLY_ADDRESS = env("TICKET_REPLY_ADDRESS", default="servicedesk@example.
 # The address people reach the service at, for links in e-mail.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
+# A worker sending a notification holds it this long; after that it is presumed dead and the relay
+# dispatches the notification again. Longer than one SMTP conversation (EMAIL_TIMEOUT).
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
+# A pending notification not sent this long after its dispatch is dispatched again by the relay.
+NOTIFICATION_REDISPATCH_SECONDS = env.int("NOTIFICATION_REDISPATCH_SECONDS", default=60)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -25,11 +25,17 @@ from .models import Notification
 
 logger = logging.getLogger(__name__)
 
-# Long enough for one SMTP conversation; a row still "sending" after this lost its worker.
-LEASE = timedelta(minutes=5)
-# A pending row older than this was not picked up from its first dispatch.
-REDISPATCH_AFTER = timedelta(seconds=60)
 RELAY_BATCH = 500
+
+
+def lease() -> timedelta:
+    """How long a claim holds: a row still "sending" after this lost its worker."""
+    return timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
+
+
+def redispatch_after() -> timedelta:
+    """A pending row older than this was not picked up from its dispatch."""
+    return timedelta(seconds=settings.NOTIFICATION_REDISPATCH_SECONDS)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -68,7 +74,7 @@ def _claim(pk: int, now: datetime) -> bool:
     )
     return bool(
         Notification.objects.filter(claimable, pk=pk).update(
-            state=Notification.State.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1
+            state=Notification.State.SENDING, lease_until=now + lease(), attempts=F("attempts") + 1
         )
     )
 
@@ -139,10 +145,9 @@ def _failed(notification: Notification, error: Exception) -> None:
 def relay(now: datetime | None = None, batch_size: int = RELAY_BATCH) -> int:
     """Dispatch again what is due and was not sent: never dispatched, retry time reached, or lease lost."""
     now = now or timezone.now()
+    stale = now - redispatch_after()
     due = Q(state=Notification.State.PENDING, next_attempt_at__lte=now) & (
-        Q(dispatched_at__isnull=True, created_at__lte=now - REDISPATCH_AFTER)
-        | Q(dispatched_at__lte=now - REDISPATCH_AFTER)
-        | Q(attempts__gt=0)
+        Q(dispatched_at__isnull=True, created_at__lte=stale) | Q(dispatched_at__lte=stale) | Q(attempts__gt=0)
     ) | Q(state=Notification.State.SENDING, lease_until__lt=now)
     with transaction.atomic():
         ids = list(
