@@ -1,5 +1,25 @@
+import importlib
+
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Permission
+
+# Data migrations whose rows every test may rely on. A transactional test's flush deletes them, so
+# they are put back before each such test (serialized_rollback clashes with recreated content types).
+REFERENCE_DATA = [
+    ("sla.migrations.0002_default_calendar", "create_default_calendar"),
+    ("tickets.migrations.0003_default_distribution_lists", "create"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return
+    request.getfixturevalue("transactional_db")
+    for module, function in REFERENCE_DATA:
+        getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -36,7 +36,7 @@ def report(customer, n: int) -> None:
 
 
 @pytest.mark.broker
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_every_notification_is_delivered_once_after_outages(smtp, customer, settings, monkeypatch, tmp_path):
     queue = f"test-outbox-{uuid.uuid4().hex[:12]}"
     default_queue, app.conf.task_default_queue = app.conf.task_default_queue, queue

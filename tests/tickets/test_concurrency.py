@@ -16,7 +16,7 @@ from tickets.models import AuditEvent, Ticket
 WORKERS = 8
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_eight_technicians_claim_one_ticket_exactly_one_wins(make_user, service_desk, customer):
     technicians = [make_user(f"tech{i}", staff=True) for i in range(WORKERS)]
     service_desk.members.add(*technicians)

@@ -19,7 +19,7 @@ def later(minutes: int):
     return timezone.now() + timedelta(minutes=minutes)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_change_leaves_no_row_and_sends_nothing(smtp, eager_tasks, customer):
     with pytest.raises(RuntimeError), transaction.atomic():
         services.ticket_create(actor=customer, **REPORT)
@@ -29,7 +29,7 @@ def test_a_rolled_back_change_leaves_no_row_and_sends_nothing(smtp, eager_tasks,
     assert smtp.messages == []
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_committed_change_is_sent_after_commit(smtp, eager_tasks, customer):
     ticket = services.ticket_create(actor=customer, **REPORT)
 
@@ -49,7 +49,7 @@ def test_a_row_dispatched_twice_is_delivered_once(smtp, customer):
     assert Notification.objects.get(pk=pk).attempts == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_eight_workers_racing_for_one_row_send_it_once(smtp, customer):
     ticket = services.ticket_create(actor=customer, **REPORT)
     pk = Notification.objects.get(ticket=ticket).pk
@@ -72,7 +72,7 @@ def test_eight_workers_racing_for_one_row_send_it_once(smtp, customer):
     assert len(smtp.messages) == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_broker_down_at_commit_delays_the_mail_but_does_not_lose_it(smtp, eager_tasks, customer, monkeypatch):
     def broker_unreachable(*args, **kwargs):
         raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
