@@ -1,0 +1,49 @@
+# Developer commands. `make help` lists them. Everything runs from a local virtualenv in .venv,
+# created on first use with the python3 on PATH (3.11+), or PYTHON=/path/to/python3.11.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Touched after a successful install; pyproject.toml newer than it means install again.
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint clean
+
+help: ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Python 3.11 or newer is needed: run make with PYTHON=/path/to/python3.11" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e '.[dev]'
+	@touch $@
+
+install: $(STAMP) ## Create .venv and install the project with its dev dependencies (when pyproject.toml changed)
+
+# Development defaults: DEBUG on (settings then provide a development SECRET_KEY), SQLite, the
+# filesystem Celery broker and file-based e-mail under var/ -- unless the environment says otherwise.
+run: export DEBUG ?= 1
+run: $(STAMP) ## Migrate, load the demo data once, then run web (127.0.0.1:8000), worker and beat; Ctrl-C stops all
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	scripts/run-dev.sh
+
+# Tests run with production settings (DEBUG off) and a throwaway key. DATABASE_URL and REDIS_URL
+# are taken from the environment when set (CI: PostgreSQL and Redis), embedded defaults otherwise.
+test: export DEBUG = 0
+test: export SECRET_KEY ?= test-only-not-secret
+test: $(STAMP) ## Lint, then run the test suite (PYTEST_ARGS="-k sweep -x" passes arguments to pytest)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## Run ruff
+	$(BIN)/ruff check .
+
+# Leaves var/ (the local database, broker and mail) alone: delete it by hand to start afresh.
+clean: ## Remove the virtualenv, collected static files and caches (not var/)
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
