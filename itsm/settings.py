@@ -212,7 +212,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an anonymous request is then a 401 with a WWW-Authenticate challenge, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tickets.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

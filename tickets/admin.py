@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from . import outbox
 from .models import (
+    ApiToken,
     Attachment,
     AuditEvent,
     ConversationEntry,
@@ -164,3 +165,38 @@ class NotificationAdmin(admin.ModelAdmin):
             )
             transaction.on_commit(lambda: outbox.dispatch(ids))
         self.message_user(request, f"{len(ids)} notification(s) queued again.", messages.SUCCESS)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Issue a token (its key is shown once, on the page after saving) and revoke it."""
+
+    list_display = ["name", "user", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "user__username", "user__email"]
+    autocomplete_fields = ["user"]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def get_fields(self, request, obj=None):
+        return ["user", "name", "expires_at"] + (self.readonly_fields if obj else [])
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "user"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            key = obj.assign_key()
+            self.message_user(
+                request, f"The key of “{obj.name}” is {key} — copy it now: it is stored only as a digest "
+                "and cannot be shown again.", messages.WARNING,
+            )
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead, so the record of who had access stays
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)

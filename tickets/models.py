@@ -288,8 +288,10 @@ class AuditEvent(models.Model):
 
 
 from .models_notifications import DistributionList, Notification  # noqa: E402
+from .models_tokens import ApiToken  # noqa: E402
 
 __all__ = [
-    "Attachment", "AuditEvent", "Channel", "Classification", "ConversationEntry", "DistributionList", "Group",
+    "ApiToken", "Attachment", "AuditEvent", "Channel", "Classification", "ConversationEntry", "DistributionList",
+    "Group",
     "Notification", "Service", "Source", "Ticket", "User", "Visibility",
 ]

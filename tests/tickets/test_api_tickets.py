@@ -55,7 +55,8 @@ def test_another_customers_ticket_is_a_404(api, other_customer, alices_ticket, m
 
 def test_anonymous_client_is_refused(api, alices_ticket):
     response = api().get("/api/v1/tickets/")
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     assert "detail" in response.json()
 
 

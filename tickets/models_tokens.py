@@ -1,0 +1,60 @@
+"""API tokens for scripts and integrations: issued per user, shown once, stored only as a digest."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+PREFIX_LENGTH = 8
+
+
+def digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, now=None):
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True, user__is_active=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class ApiToken(models.Model):
+    """Acts as its user. The key itself is never stored: a leaked database does not leak access."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What uses it, e.g. “Nagios on mon01”.")
+    prefix = models.CharField(max_length=PREFIX_LENGTH, editable=False, help_text="The key's first characters.")
+    key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @classmethod
+    def issue(cls, *, user, name: str, expires_at=None) -> tuple[ApiToken, str]:
+        """A new token and its key; the key is returned this once and never again."""
+        key = secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, expires_at=expires_at, prefix=key[:PREFIX_LENGTH],
+                                   key_digest=digest(key))
+        return token, key
+
+    def assign_key(self) -> str:
+        """Give an unsaved token (the admin's add form) its key; returns the key to show once."""
+        key = secrets.token_urlsafe(32)
+        self.prefix, self.key_digest = key[:PREFIX_LENGTH], digest(key)
+        return key
