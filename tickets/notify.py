@@ -62,7 +62,8 @@ def _local(instant: datetime | None) -> str:
     return timezone.localtime(instant).strftime("%a %d %b %Y %H:%M %Z") if instant else "—"
 
 
-def _queue(ticket: Ticket, kind: str, to: list[str], *, extra: dict | None = None, first: bool = False) -> None:
+def _queue(ticket: Ticket, kind: str, to: list[str], *, extra: dict | None = None, first: bool = False,
+           for_customer: bool | None = None) -> None:
     if not to:
         return
     now = timezone.now()
@@ -75,7 +76,7 @@ def _queue(ticket: Ticket, kind: str, to: list[str], *, extra: dict | None = Non
     subject = f"[#{ticket.pk}] " + SUBJECTS[kind].format(**subject_values)
     root = thread_id(ticket)
     notification = Notification(
-        ticket=ticket, kind=kind, for_customer=kind in CUSTOMER_KINDS or bool(extra and extra.get("for_customer")),
+        ticket=ticket, kind=kind, for_customer=kind in CUSTOMER_KINDS if for_customer is None else for_customer,
         to=to, subject=" ".join(subject.split())[:255],
         body_text=render_to_string(f"tickets/email/{kind}.txt", context),
         body_html=render_to_string(f"tickets/email/{kind}.html", context),
@@ -130,7 +131,7 @@ def public_reply(ticket: Ticket, *, author: User, body: str) -> None:
     else:
         to = _addresses([ticket.requester], actor=author)
         for_customer = True
-    _queue(ticket, Kind.PUBLIC_REPLY, to, extra={"body": body, "author": author, "for_customer": for_customer})
+    _queue(ticket, Kind.PUBLIC_REPLY, to, extra={"body": body, "author": author}, for_customer=for_customer)
 
 
 def assignment_changed(ticket: Ticket, *, actor: User | None, old_assignee_id: int | None,

@@ -1,7 +1,7 @@
 """The ticket resource: thin views that validate input, call one service, render the result."""
 
 import re
-from datetime import datetime
+from operator import attrgetter
 
 from django.http import FileResponse
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from .. import permissions, selectors, services
 from ..customers import customer_for_email
 from ..errors import NotAllowed, VersionConflict
-from ..models import Channel, Group, Service, Ticket, Visibility
+from ..models import Channel, Group, Notification, Service, Ticket, Visibility
 from .filters import TicketFilter
 from .serializers import (
     AttachmentSerializer,
@@ -128,10 +128,14 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def timeline(self, request, pk=None):
         """Every recorded change and every mail about the ticket, oldest first (internal items for staff only)."""
         ticket = self.get_object()
-        changes = AuditEventSerializer(selectors.ticket_timeline(ticket=ticket, user=request.user), many=True).data
-        mail = NotificationSerializer(selectors.ticket_notifications(ticket=ticket, user=request.user), many=True).data
-        # Both lists are already in time order; a stable sort keeps a change before the mail it caused.
-        return Response(sorted([*changes, *mail], key=lambda item: datetime.fromisoformat(item["created_at"])))
+        changes = selectors.ticket_timeline(ticket=ticket, user=request.user)
+        mail = selectors.ticket_notifications(ticket=ticket, user=request.user)
+        # A stable sort on the instants keeps a change before the mail it caused.
+        items = sorted([*changes, *mail], key=attrgetter("created_at"))
+        return Response([
+            (NotificationSerializer if isinstance(item, Notification) else AuditEventSerializer)(item).data
+            for item in items
+        ])
 
     @extend_schema(request={"multipart/form-data": AttachmentSerializer}, responses=AttachmentSerializer(many=True))
     @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
