@@ -149,7 +149,14 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "sla.sweep", "schedule": 60.0},
     "sla-reevaluate-operating-hours": {"task": "sla.reevaluate_operating_hours", "schedule": 60.0},
     "notifications-relay": {"task": "tickets.relay_notifications", "schedule": 60.0},
+    "intake-retry": {"task": "tickets.retry_inbound_events", "schedule": 60.0},
 }
+# A mailbox the service desk's mail lands in, e.g. imaps://helpdesk:password@imap.example.edu/INBOX.
+# Unset: mail arrives through `manage.py ingest_email` (a pipe from the mail server) or the relay endpoint.
+IMAP_URL = env("IMAP_URL", default="")
+IMAP_POLL_SECONDS = env.int("IMAP_POLL_SECONDS", default=60)
+if IMAP_URL:
+    CELERY_BEAT_SCHEDULE["intake-imap"] = {"task": "tickets.poll_imap", "schedule": float(IMAP_POLL_SECONDS)}
 
 # --- E-mail ---------------------------------------------------------------------------------
 # Default: every message is written as a file under var/mail, where it can be read.
@@ -223,12 +230,20 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "itsm.api_errors.exception_handler",
+    # Quotas for the monitoring and mail doors, per integration token or routing key.
+    "DEFAULT_THROTTLE_RATES": {"integration": "600/min"},
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ITSM API",
     "DESCRIPTION": "Tickets, SLAs and outages of the university IT service desk.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Two models have a "kind" field; named enums keep generated clients readable.
+    "ENUM_NAME_OVERRIDES": {
+        "IntegrationKindEnum": "tickets.models_intake.Integration.Kind",
+        "NotificationKindEnum": "tickets.models_notifications.Notification.Kind",
+    },
 }
 
 # --- Security (production values; `manage.py check --deploy` reports nothing) ---------------

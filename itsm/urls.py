@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from tickets.views import home
 
 api_v1 = [
+    path("", include("tickets.intake.urls")),
     path("", include("tickets.api.urls")),
     path("", include("sla.api.urls")),
 ]

@@ -130,6 +130,10 @@ class Ticket(models.Model):
         related_name="children",
         limit_choices_to={"classification__in": [Classification.OUTAGE, Classification.PROBLEM]},
     )
+    followers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="followed_tickets",
+        help_text="People copied on the ticket besides the requester; their e-mail replies are accepted too.",
+    )
     created_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField()
     responded_at = models.DateTimeField(null=True, blank=True)
@@ -258,6 +262,7 @@ class AuditEvent(models.Model):
         NOTED = "noted", "Internal note"
         ATTACHED = "attached", "Attachment added"
         SLA = "sla", "SLA event"
+        ALERT = "alert", "Monitoring alert"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="audit_events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
@@ -287,11 +292,12 @@ class AuditEvent(models.Model):
         raise TypeError("Audit events are append-only.")
 
 
+from .models_intake import Alert, AlertGroup, Integration, RawEvent  # noqa: E402
 from .models_notifications import DistributionList, Notification  # noqa: E402
 from .models_tokens import ApiToken  # noqa: E402
 
 __all__ = [
-    "ApiToken", "Attachment", "AuditEvent", "Channel", "Classification", "ConversationEntry", "DistributionList",
-    "Group",
-    "Notification", "Service", "Source", "Ticket", "User", "Visibility",
+    "Alert", "AlertGroup", "ApiToken", "Attachment", "AuditEvent", "Channel", "Classification", "ConversationEntry",
+    "DistributionList", "Group", "Integration", "Notification", "RawEvent", "Service", "Source", "Ticket", "User",
+    "Visibility",
 ]

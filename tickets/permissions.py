@@ -1,6 +1,6 @@
 """Who may see and do what with tickets. Every channel asks here; no view re-implements it."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .lifecycle import Status
 
@@ -54,12 +54,21 @@ def visible_tickets(user, queryset: QuerySet) -> QuerySet:
     if is_staff(user):
         return queryset
     if user and user.is_authenticated:
-        return queryset.filter(requester=user)
+        # A subquery rather than a join, so a followed ticket is not listed twice.
+        followed = queryset.model.followers.through.objects.filter(user=user).values("ticket_id")
+        return queryset.filter(Q(requester=user) | Q(pk__in=followed))
     return queryset.none()
 
 
 def can_see_ticket(user, ticket) -> bool:
-    return is_staff(user) or (user.is_authenticated and ticket.requester_id == user.pk)
+    if is_staff(user):
+        return True
+    return bool(user.is_authenticated and (ticket.requester_id == user.pk
+                                           or ticket.followers.filter(pk=user.pk).exists()))
+
+
+def is_requester(user, ticket) -> bool:
+    return bool(user and user.is_authenticated and ticket.requester_id == user.pk)
 
 
 def can_see_internal(user) -> bool:

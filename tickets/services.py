@@ -108,9 +108,10 @@ def ticket_create(
     """Log a new ticket with its SLA targets and first audit event, in one transaction.
 
     ``supplied`` names the fields the caller actually sent: a customer who sends a staff-only
-    field is refused, never silently ignored.
+    field is refused, never silently ignored. ``actor=None`` is the system itself (monitoring and
+    e-mail intake), which has decided every field already and names the requester.
     """
-    if not permissions.is_staff(actor):
+    if actor is not None and not permissions.is_staff(actor):
         _refuse_staff_fields(actor, set(supplied or ()), permissions.CUSTOMER_CREATE_FIELDS | {"source"})
         requester, group, assignee, parent = actor, None, None, None
         classification = Classification.INCIDENT
@@ -146,6 +147,8 @@ def ticket_create(
 def _apply_transition(ticket: Ticket, *, actor: User | None, to_status: str, channel: str,
                       now: datetime, events: list[AuditEvent]) -> set[str]:
     as_customer = actor is not None and not permissions.is_staff(actor)
+    if as_customer and not permissions.is_requester(actor, ticket):
+        raise NotAllowed("Only the requester can withdraw or confirm this ticket; followers can reply.")
     if as_customer:
         allowed_for_staff = TRANSITIONS.get(Status(ticket.status), frozenset())
         allowed_for_customer = CUSTOMER_TRANSITIONS.get(Status(ticket.status), frozenset())
@@ -355,3 +358,4 @@ def ticket_sla_reevaluate(*, ticket_id: int, now: datetime) -> bool:
                              field="priority", old=old_priority, new=ticket.priority))
     _save(ticket, changed, now, events)
     return True
+

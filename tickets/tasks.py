@@ -15,3 +15,18 @@ def send_notification(notification_id: int) -> bool:
 @shared_task(name="tickets.relay_notifications", **RETRY_POLICY)
 def relay_notifications() -> int:
     return outbox.relay()
+
+
+@shared_task(name="tickets.retry_inbound_events", **RETRY_POLICY)
+def retry_inbound_events() -> int:
+    """Inbound events whose processing failed, or whose request died after storing them."""
+    from .intake.services import events_retry
+
+    return events_retry()
+
+
+@shared_task(name="tickets.poll_imap", **RETRY_POLICY)
+def poll_imap() -> int:
+    from .intake.imap import poll
+
+    return poll()
