@@ -15,7 +15,7 @@ from django.utils import timezone
 from sla import services as sla
 
 from . import notify, permissions
-from .errors import NotAllowed, VersionConflict
+from .errors import InvalidTransition, NotAllowed, TicketError, VersionConflict
 from .lifecycle import CUSTOMER_TRANSITIONS, FINAL_STATUSES, TRANSITIONS, Status, check_transition
 from .models import AuditEvent, Channel, Classification, ConversationEntry, Source, Ticket, User, Visibility
 
@@ -359,3 +359,126 @@ def ticket_sla_reevaluate(*, ticket_id: int, now: datetime) -> bool:
     _save(ticket, changed, now, events)
     return True
 
+
+# --- Bulk actions for dispatchers ------------------------------------------------------------
+
+BULK_MAX_TICKETS = 100
+# The ticket fields a bulk action may change: routing only. Status, priority inputs and the rest are
+# decided ticket by ticket.
+BULK_FIELDS = frozenset({"assignee", "group"})
+
+
+class BulkUpdateFailed(TicketError):
+    """At least one ticket of a bulk action was refused; the whole batch was rolled back.
+
+    ``failures`` maps each failing ticket id to ``(kind, message)``; ``kind`` is ``"not_allowed"``,
+    ``"conflict"`` or ``"invalid"``, and ``kind`` is the most severe of them (in that order).
+    """
+
+    SEVERITY = ("not_allowed", "conflict", "invalid")
+
+    def __init__(self, failures: dict[int, tuple[str, str]], total: int):
+        self.failures = dict(sorted(failures.items()))
+        self.total = total
+        self.kind = min((kind for kind, _ in self.failures.values()), key=self.SEVERITY.index)
+        super().__init__(
+            f"{len(self.failures)} of {total} tickets cannot be changed; no ticket was changed."
+        )
+
+
+def may_dispatch(actor: User, ticket: Ticket, target_group=None, *, dispatched: set[int] | None = None) -> bool:
+    """May ``actor`` route (assign or move) ``ticket``?
+
+    An administrator may route every ticket. A dispatcher may route the tickets in the queues of the
+    groups they dispatch, to any member of that group or to any other group. A ticket not yet in
+    any group may be taken into a group its dispatcher dispatches (``target_group``).
+    ``dispatched``: the ids of the groups the actor dispatches, when the caller already has them.
+    """
+    if not permissions.is_staff(actor):
+        return False
+    if permissions.is_administrator(actor):
+        return True
+    group_id = ticket.group_id if ticket.group_id is not None else getattr(target_group, "pk", None)
+    if group_id is None:
+        return False
+    if dispatched is None:
+        return actor.dispatched_groups.filter(pk=group_id).exists()
+    return group_id in dispatched
+
+
+def _failure_message(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        if hasattr(error, "error_dict"):
+            return " ".join(
+                message if field in ("__all__", "status") else f"{field}: {message}"
+                for field, messages in error.message_dict.items() for message in messages
+            )
+        return " ".join(error.messages)
+    return str(error)
+
+
+@transaction.atomic
+def tickets_bulk_update(
+    *,
+    actor: User,
+    ticket_ids: list[int],
+    changes: Mapping[str, Any],
+    channel: str = Channel.API,
+) -> tuple[list[Ticket], list[Ticket]]:
+    """Route many tickets at once (assignee and/or group), all or nothing.
+
+    Every ticket goes through ``ticket_update``, so each gets its own audit events, version bump,
+    notifications and assignment validation (an assignee must be a member of the ticket's group;
+    moving an incident to a group its assignee is not a member of unassigns it). The rows are
+    locked in id order, so two concurrent bulk actions cannot deadlock each other.
+
+    Refusals are collected for every ticket before giving up: ``BulkUpdateFailed`` names each failing
+    ticket and nothing is changed. Returns ``(updated, unchanged)``: the tickets whose version moved,
+    and those already in the requested state.
+    """
+    if not (permissions.is_administrator(actor) or permissions.is_dispatcher(actor)):
+        raise NotAllowed("Only dispatchers and administrators can assign or move tickets in bulk.")
+    if not changes:
+        raise ValidationError({"non_field_errors": ["Nothing to change."]})
+    if refused := sorted(set(changes) - BULK_FIELDS):
+        raise ValidationError({field: ["A bulk action cannot change this field."] for field in refused})
+    ids = list(dict.fromkeys(int(pk) for pk in ticket_ids))
+    if not 1 <= len(ids) <= BULK_MAX_TICKETS:
+        raise ValidationError({"tickets": [f"Send between 1 and {BULK_MAX_TICKETS} ticket ids."]})
+
+    tickets = list(Ticket.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk"))
+    if unknown := sorted(set(ids) - {ticket.pk for ticket in tickets}):
+        raise ValidationError({"tickets": [f"Unknown ticket ids: {', '.join(map(str, unknown))}."]})
+
+    failures: dict[int, tuple[str, str]] = {}
+    target_group = changes.get("group")
+    dispatched = set(actor.dispatched_groups.values_list("pk", flat=True))
+    for ticket in tickets:
+        if not may_dispatch(actor, ticket, target_group, dispatched=dispatched):
+            failures[ticket.pk] = ("not_allowed", "You do not dispatch this ticket's group.")
+        elif ticket.status in FINAL_STATUSES:
+            failures[ticket.pk] = ("conflict", f"The ticket is {ticket.get_status_display().lower()}; "
+                                               "a final ticket cannot be reassigned.")
+    if any(kind == "not_allowed" for kind, _ in failures.values()):
+        # Refuse before writing anything: the actor learns which tickets are not theirs to route.
+        raise BulkUpdateFailed(failures, len(tickets))
+
+    updated: list[Ticket] = []
+    unchanged: list[Ticket] = []
+    for ticket in tickets:
+        if ticket.pk in failures:
+            continue
+        try:
+            # ticket_update runs in a savepoint: a refused ticket leaves the others to be checked too.
+            result = ticket_update(ticket_id=ticket.pk, actor=actor, changes=dict(changes), channel=channel)
+        except NotAllowed as error:
+            failures[ticket.pk] = ("not_allowed", str(error))
+        except (VersionConflict, InvalidTransition) as error:
+            failures[ticket.pk] = ("conflict", str(error))
+        except ValidationError as error:
+            failures[ticket.pk] = ("invalid", _failure_message(error))
+        else:
+            (updated if result.version != ticket.version else unchanged).append(result)
+    if failures:
+        raise BulkUpdateFailed(failures, len(tickets))
+    return updated, unchanged

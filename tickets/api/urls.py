@@ -1,5 +1,7 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .bulk import BulkAssignView, BulkMoveView
 from .views import GroupViewSet, MeViewSet, ServiceViewSet, TicketViewSet
 
 router = SimpleRouter()
@@ -8,4 +10,9 @@ router.register("services", ServiceViewSet, basename="service")
 router.register("groups", GroupViewSet, basename="group")
 router.register("me", MeViewSet, basename="me")
 
-urlpatterns = router.urls
+# Before the router: "tickets/<pk>/" would otherwise match "tickets/bulk-assign/".
+urlpatterns = [
+    path("tickets/bulk-assign/", BulkAssignView.as_view(), name="ticket-bulk-assign"),
+    path("tickets/bulk-move/", BulkMoveView.as_view(), name="ticket-bulk-move"),
+    *router.urls,
+]
