@@ -239,10 +239,16 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Tickets, SLAs and outages of the university IT service desk.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The one error shape on every operation (itsm.api_schema), after drf-spectacular's enum naming.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "itsm.api_schema.add_error_responses",
+    ],
     # Two models have a "kind" field; named enums keep generated clients readable.
     "ENUM_NAME_OVERRIDES": {
         "IntegrationKindEnum": "tickets.models_intake.Integration.Kind",
         "NotificationKindEnum": "tickets.models_notifications.Notification.Kind",
+        "NotificationStateEnum": "tickets.models_notifications.Notification.State",
     },
 }
 

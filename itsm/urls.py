@@ -18,3 +18,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+# A path under /api/ that no route matches answers in the API's error shape, not with an HTML page.
+handler404 = "itsm.api_errors.page_not_found"

@@ -2,7 +2,7 @@
 
 from .lifecycle import InvalidTransition
 
-__all__ = ["InvalidTransition", "NotAllowed", "TicketError", "VersionConflict"]
+__all__ = ["InvalidTransition", "NotAllowed", "StateConflict", "TicketError", "VersionConflict"]
 
 
 class TicketError(Exception):
@@ -23,3 +23,7 @@ class VersionConflict(TicketError):
             f"The ticket was changed by someone else (version {current_version}; you sent {sent_version}). "
             "Reload it and apply your change again."
         )
+
+
+class StateConflict(TicketError):
+    """The action is allowed, but not in the current state (open children, a missing fix): HTTP 409."""

@@ -1,6 +1,8 @@
 from rest_framework import serializers
 from rest_framework.validators import UniqueTogetherValidator
 
+from tickets.api.serializers import StrictCharField
+
 from ..models import Calendar, Holiday
 
 
@@ -9,6 +11,7 @@ class HolidaySerializer(serializers.ModelSerializer):
         slug_field="slug", queryset=Calendar.objects.all(), required=False,
         help_text="The calendar's slug; the default calendar when omitted.",
     )
+    name = StrictCharField(max_length=100)
 
     class Meta:
         model = Holiday

@@ -1,5 +1,7 @@
 """The ticket resource as REST clients see it: roles, isolation, errors, conflicts."""
 
+import json
+
 import pytest
 
 from tickets import services
@@ -109,6 +111,16 @@ def test_malformed_json_is_a_400(api, customer):
     response = api(customer).generic("POST", "/api/v1/tickets/", "{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
+
+
+def test_an_oversized_body_is_a_413_in_the_error_shape_and_stores_nothing(api, customer, settings):
+    body = {"title": "Huge", "description": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1), "impact": "individual",
+            "urgency": "impaired"}
+    response = api(customer).post("/api/v1/tickets/", data=json.dumps(body), content_type="application/json")
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+    assert not Ticket.objects.exists()
 
 
 def test_null_byte_is_a_400_not_a_500(api, customer):

@@ -20,3 +20,18 @@ def test_a_follower_reads_and_replies_but_cannot_change_the_status(api, customer
     assert response.status_code == 403
     ticket.refresh_from_db()
     assert ticket.status == Status.NEW
+
+
+def test_customers_see_staff_by_name_only(api, customer, technician):
+    ticket = services.ticket_create(actor=customer, title="Printer offline", impact="individual", urgency="impaired")
+    services.ticket_update(ticket_id=ticket.pk, actor=technician, changes={"assignee": technician})
+    services.entry_add(ticket_id=ticket.pk, actor=technician, body="On my way.")
+    client = api(customer)
+
+    assignee = client.get(f"/api/v1/tickets/{ticket.pk}/").json()["assignee"]
+    author = client.get(f"/api/v1/tickets/{ticket.pk}/entries/").json()[0]["author"]
+    for person in (assignee, author):
+        assert person["name"] == (technician.get_full_name() or technician.username)
+        assert person["email"] == "" and person["username"] == ""
+    assert api(technician).get(f"/api/v1/tickets/{ticket.pk}/").json()["assignee"]["email"] == technician.email
+    assert client.get(f"/api/v1/tickets/{ticket.pk}/").json()["requester"]["email"] == customer.email

@@ -1,4 +1,6 @@
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from sla.matrix import Priority
@@ -7,11 +9,31 @@ from ..lifecycle import Status
 from ..models import Classification, Ticket
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """``true`` or ``false`` (``1``/``0``); anything else is refused, not silently read as "no filter"."""
+
+    widget = forms.TextInput  # the raw value, which NullBooleanSelect would turn into None
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        spelled = str(value).strip().lower()
+        if spelled in ("true", "1"):
+            return True
+        if spelled in ("false", "0"):
+            return False
+        raise ValidationError("Send true or false.", code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class TicketFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
     classification = django_filters.ChoiceFilter(choices=Classification.choices)
-    breached = django_filters.BooleanFilter(method="filter_breached", label="Respond or resolve target breached")
+    breached = StrictBooleanFilter(method="filter_breached", label="Respond or resolve target breached")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")

@@ -1,6 +1,8 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from sla.matrix import Impact, Urgency
+from sla.matrix import Impact, ManagementProcess, Urgency
 
 from ..lifecycle import Status
 from ..models import (
@@ -17,6 +19,20 @@ from ..models import (
 )
 
 
+class StrictCharField(serializers.CharField):
+    """A JSON string, and only that: DRF's CharField would also store ``{"title": 7}`` as "7"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+@extend_schema_field(OpenApiTypes.BINARY)
+class UploadField(serializers.FileField):
+    """A file part of a multipart upload: documented as bytes, where drf-spectacular would say a URL string."""
+
+
 class UserSummarySerializer(serializers.ModelSerializer):
     name = serializers.SerializerMethodField()
 
@@ -27,12 +43,36 @@ class UserSummarySerializer(serializers.ModelSerializer):
     def get_name(self, user: User) -> str:
         return user.get_full_name() or user.username
 
+    def to_representation(self, user: User) -> dict:
+        data = super().to_representation(user)
+        request = self.context.get("request")
+        viewer = getattr(request, "user", None)
+        if viewer is not None and viewer.is_authenticated and not viewer.is_staff and user.pk != viewer.pk:
+            # Customers see who helps them by name; staff accounts' usernames and addresses stay internal.
+            data["username"], data["email"] = "", ""
+        return data
+
+
+class MeSerializer(UserSummarySerializer):
+    """The caller: who the token or session acts as."""
+
+    is_staff = serializers.BooleanField(read_only=True, help_text="ITS staff (sees internal notes, all tickets).")
+
+    class Meta(UserSummarySerializer.Meta):
+        fields = [*UserSummarySerializer.Meta.fields, "is_staff"]
+
 
 class TicketSerializer(serializers.ModelSerializer):
     """The ticket as every client reads it. Derived SLA fields are read-only."""
 
     requester = UserSummarySerializer(read_only=True)
-    assignee = UserSummarySerializer(read_only=True)
+    assignee = UserSummarySerializer(read_only=True, allow_null=True)
+    # Staff only: a customer's answer leaves it out, so the schema cannot call it required (as it would any
+    # read-only field). Never written through this serializer: input is TicketWriteSerializer's.
+    sla_process = serializers.ChoiceField(
+        choices=ManagementProcess.choices, allow_blank=True, required=False,
+        help_text="Staff only: the management process the SLA matrix assigned; absent in customers' answers.",
+    )
     allowed_next_statuses = serializers.SerializerMethodField()
 
     class Meta:
@@ -65,8 +105,8 @@ class CustomerTicketSerializer(TicketSerializer):
 class TicketWriteSerializer(serializers.Serializer):
     """Input for create and update: types and enum values only; roles and rules are the services'."""
 
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
+    title = StrictCharField(max_length=200)
+    description = StrictCharField(required=False, allow_blank=True, max_length=100_000)
     impact = serializers.ChoiceField(choices=Impact.choices)
     urgency = serializers.ChoiceField(choices=Urgency.choices)
     status = serializers.ChoiceField(choices=Status.choices, required=False)
@@ -105,7 +145,8 @@ class TicketWriteSerializer(serializers.Serializer):
 
 
 class EntrySerializer(serializers.ModelSerializer):
-    author = UserSummarySerializer(read_only=True)
+    author = UserSummarySerializer(read_only=True, allow_null=True)
+    body = StrictCharField(style={"base_template": "textarea.html"})
     internal = serializers.BooleanField(default=False, write_only=True)
 
     class Meta:
@@ -121,7 +162,7 @@ class EntrySerializer(serializers.ModelSerializer):
 
 class AuditEventSerializer(serializers.ModelSerializer):
     type = serializers.SerializerMethodField()
-    actor = UserSummarySerializer(read_only=True)
+    actor = UserSummarySerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = AuditEvent
@@ -149,7 +190,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
-    file = serializers.FileField(write_only=True)
+    file = UploadField(write_only=True)
     internal = serializers.BooleanField(default=False, write_only=True)
 
     class Meta:

@@ -4,6 +4,7 @@ import re
 from operator import attrgetter
 
 from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -11,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from .. import permissions, selectors, services
 from ..customers import customer_for_email
@@ -23,11 +25,11 @@ from .serializers import (
     CustomerTicketSerializer,
     EntrySerializer,
     GroupSerializer,
+    MeSerializer,
     NotificationSerializer,
     ServiceSerializer,
     TicketSerializer,
     TicketWriteSerializer,
-    UserSummarySerializer,
 )
 
 _ETAG = re.compile(r'^(?:W/)?"?v?(\d+)"?$')
@@ -104,8 +106,10 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise
         return self._respond(ticket)
 
-    @extend_schema(request=EntrySerializer, responses={200: EntrySerializer(many=True), 201: EntrySerializer})
-    @action(detail=True, methods=["get", "post"], url_path="entries")
+    # Sub-lists of one ticket are short and whole, and the ticket-list filters do not apply to them.
+    @extend_schema(methods=["GET"], responses=EntrySerializer(many=True))
+    @extend_schema(methods=["POST"], request=EntrySerializer, responses={201: EntrySerializer})
+    @action(detail=True, methods=["get", "post"], url_path="entries", filter_backends=[], pagination_class=None)
     def entries(self, request, pk=None):
         """The conversation: public replies, and internal notes for staff."""
         ticket = self.get_object()
@@ -116,15 +120,16 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 ticket_id=ticket.pk, actor=request.user, body=serializer.validated_data["body"],
                 internal=serializer.validated_data["internal"], channel=Channel.API,
             )
-            return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+            return Response(EntrySerializer(entry, context={"request": request}).data,
+                            status=status.HTTP_201_CREATED)
         entries = selectors.ticket_entries(ticket=ticket, user=request.user)
-        return Response(EntrySerializer(entries, many=True).data)
+        return Response(EntrySerializer(entries, many=True, context={"request": request}).data)
 
     @extend_schema(responses=PolymorphicProxySerializer(
         component_name="TimelineItem", resource_type_field_name="type", many=True,
         serializers={"change": AuditEventSerializer, "notification": NotificationSerializer},
     ))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def timeline(self, request, pk=None):
         """Every recorded change and every mail about the ticket, oldest first (internal items for staff only)."""
         ticket = self.get_object()
@@ -133,12 +138,16 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         # A stable sort on the instants keeps a change before the mail it caused.
         items = sorted([*changes, *mail], key=attrgetter("created_at"))
         return Response([
-            (NotificationSerializer if isinstance(item, Notification) else AuditEventSerializer)(item).data
+            (NotificationSerializer if isinstance(item, Notification) else AuditEventSerializer)(
+                item, context={"request": request}).data
             for item in items
         ])
 
-    @extend_schema(request={"multipart/form-data": AttachmentSerializer}, responses=AttachmentSerializer(many=True))
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    @extend_schema(methods=["GET"], responses=AttachmentSerializer(many=True))
+    @extend_schema(methods=["POST"], request={"multipart/form-data": AttachmentSerializer},
+                   responses={201: AttachmentSerializer})
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser], filter_backends=[],
+            pagination_class=None)
     def attachments(self, request, pk=None):
         ticket = self.get_object()
         if request.method == "POST":
@@ -152,8 +161,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(AttachmentSerializer(selectors.ticket_attachments(ticket=ticket, user=request.user),
                                              many=True).data)
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
-    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)/download")
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)/download", filter_backends=[])
     def download(self, request, pk=None, attachment_id=None):
         ticket = self.get_object()
         attachment = selectors.ticket_attachments(ticket=ticket, user=request.user).get(pk=attachment_id)
@@ -178,14 +187,14 @@ class GroupViewSet(viewsets.ReadOnlyModelViewSet):
         return self.queryset if permissions.is_staff(self.request.user) else Group.objects.none()
 
 
-class MeViewSet(viewsets.ViewSet):
+class MeView(APIView):
+    """The caller: who the token or session acts as."""
+
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=UserSummarySerializer)
-    def list(self, request):
-        data = UserSummarySerializer(request.user).data
-        data["is_staff"] = request.user.is_staff
-        return Response(data)
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        return Response(MeSerializer(request.user, context={"request": request}).data)
 
 
-__all__ = ["GroupViewSet", "MeViewSet", "ServiceViewSet", "TicketViewSet", "Visibility"]
+__all__ = ["GroupViewSet", "MeView", "ServiceViewSet", "TicketViewSet", "Visibility"]

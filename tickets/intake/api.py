@@ -18,11 +18,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from itsm.api_errors import ServiceUnavailable
 from sla.matrix import Impact
 
 from ..auth import TokenAuthentication
@@ -105,6 +107,7 @@ class IntegrationViewSet(
     serializer_class = IntegrationSerializer
     queryset = Integration.objects.select_related("service", "group")
     lookup_value_regex = r"\d+"
+    parser_classes = [JSONParser]  # severity_map is an object, which a form cannot carry
 
     @extend_schema(responses={201: IssuedIntegrationSerializer})
     def create(self, request, *args, **kwargs):
@@ -187,7 +190,7 @@ def _store_and_process(request, *, source: str, integration: Integration | None,
             source=source, integration=integration, body=request.body, content_type=request.content_type or "", **extra
         )
     except DatabaseError:
-        raise exceptions.APIException("The event could not be stored; please retry.", code="unavailable") from None
+        raise ServiceUnavailable("The event could not be stored; please retry.") from None
     if created:
         event = event_process(event.pk)
     return event, created
@@ -257,7 +260,8 @@ _ALERT_ERRORS = {
 def _alert_schema(summary: str, example: dict):
     return extend_schema(
         summary=summary,
-        request={"application/json": OpenApiTypes.OBJECT},
+        # Any JSON: a value of another shape is stored and answered 200 "ignored: unusable", never a 4xx.
+        request={"application/json": OpenApiTypes.ANY},
         responses={200: EVENT_ANSWER, 202: EVENT_ANSWER, **_ALERT_ERRORS},
         examples=[OpenApiExample("payload", value=example, request_only=True)],
         tags=["integrations"],
@@ -483,7 +487,7 @@ class EmailRelayView(APIView):
         try:
             event, created = receive_email(request.body)
         except DatabaseError:
-            raise exceptions.APIException("The message could not be stored; please retry.") from None
+            raise ServiceUnavailable("The message could not be stored; please retry.") from None
         answer = _answer(event, created)
         code = status.HTTP_202_ACCEPTED if answer["decision"] == "queued" else status.HTTP_200_OK
         return Response(answer, status=code)
