@@ -150,7 +150,10 @@ CELERY_BEAT_SCHEDULE = {
     "sla-reevaluate-operating-hours": {"task": "sla.reevaluate_operating_hours", "schedule": 60.0},
     "notifications-relay": {"task": "tickets.relay_notifications", "schedule": 60.0},
     "intake-retry": {"task": "tickets.retry_inbound_events", "schedule": 60.0},
+    "outage-updates-due": {"task": "outages.remind_updates", "schedule": 60.0},
 }
+# An After-Action Review is due this many days after its outage or problem is resolved.
+AAR_DUE_DAYS = env.int("AAR_DUE_DAYS", default=5)
 # A mailbox the service desk's mail lands in, e.g. imaps://helpdesk:password@imap.example.edu/INBOX.
 # Unset: mail arrives through `manage.py ingest_email` (a pipe from the mail server) or the relay endpoint.
 IMAP_URL = env("IMAP_URL", default="")
@@ -248,7 +251,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "IntegrationKindEnum": "tickets.models_intake.Integration.Kind",
         "NotificationKindEnum": "tickets.models_notifications.Notification.Kind",
+        "ClassificationEnum": "tickets.models.Classification",
+        "OutageClassificationEnum": "outages.api.serializers.OUTAGE_CLASSES",
         "NotificationStateEnum": "tickets.models_notifications.Notification.State",
+        "ChangeRequestStateEnum": "outages.models.ChangeRequest.State",
+        "ReviewStateEnum": "outages.models.AfterActionReview.State",
     },
 }
 

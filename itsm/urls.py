@@ -2,16 +2,19 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from outages.views import review_list
 from tickets.views import home
 
 api_v1 = [
     path("", include("tickets.intake.urls")),
     path("", include("tickets.api.urls")),
     path("", include("sla.api.urls")),
+    path("", include("outages.api.urls")),
 ]
 
 urlpatterns = [
     path("", home, name="home"),
+    path("outages/reviews/", review_list, name="outage-reviews"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include(api_v1)),

@@ -146,3 +146,17 @@ def eager_tasks():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def make_integration(db, email_service):
+    """An integration set up as an administrator would, with the secrets it was issued."""
+    from tickets.intake.integrations import integration_create
+
+    def make(kind: str = "alertmanager", *, name: str | None = None, **options):
+        integration, issued = integration_create(name=name or f"{kind} monitor", kind=kind,
+                                                 service=options.pop("service", email_service), **options)
+        integration.issued = issued
+        return integration
+
+    return make

@@ -15,14 +15,21 @@ anonymous       no credentials: 401 (a row may say otherwise, but never a 2xx)
 Each row of ``MATRIX`` is one request (method, path template, a named scenario, the body) and the
 status code each caller must get; ``check`` adds assertions on the answer. Every refused request
 (4xx) and every read must leave the database exactly as it was (tickets, conversation, attachments,
-audit trail, notifications, holidays): no cross-customer read or write, no customer write to a
+audit trail, notifications, holidays, outage records): no cross-customer read or write, no customer write to a
 staff field.
 
 A new endpoint under /api/v1/ fails ``test_every_api_endpoint_has_a_row`` until it gets a row: add a
 ``Row("METHOD", "/api/v1/<path with {id}>", "scenario", E(a, b, token, tech, disp, admin), body=...)``
-(``{id}`` is filled from ``Row.target``: the ticket, group, service, holiday, ...; ``E(..., anonymous=400)``
-for an endpoint that authenticates by its body), add the objects it needs to the ``world`` fixture and the
-tables it writes to ``SNAPSHOT_MODELS``.
+(``{id}`` is filled from ``Row.target``: the ticket, group, service, holiday, ...; ``{outage_id}`` from
+``Row.outage``, an outage; ``E(..., anonymous=400)`` for an endpoint that authenticates by its body), add the
+objects it needs to the ``world`` fixture and the tables it writes to ``SNAPSHOT_MODELS``.
+
+Outages are staff's: customers and the integration get 403. Running one (choosing its incident manager, its
+plan, updates, workaround, responders, reclassification, resolution, permanent fix, closing) is for its incident
+manager, the service owner or an administrator, so the technician and the dispatcher (neither) are refused where
+the administrator succeeds; approving a community message, deciding an RFC and publishing a review each need their
+own permission; raising or promoting, linking children, RFCs and writing or submitting a review are any staff's.
+Only the outage rows' cells build the outages of the ``world`` (``Row.about_outages``).
 """
 
 from __future__ import annotations
@@ -35,10 +42,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver
 from rest_framework.test import APIClient
 
+from outages import changes as outage_changes
+from outages import reviews as outage_reviews
+from outages import services as outage_services
+from outages.models import AfterActionReview, ChangeRequest, Outage, Update
 from sla.models import Calendar, Holiday
 from tickets import services
 from tickets.intake.integrations import integration_create
@@ -78,12 +90,20 @@ class Row:
     format: str = "json"
     target: str = "ticket"  # which object fills {id}
     attachment: str = "public_attachment"  # which attachment fills {attachment_id}
+    outage: str = "outage"  # which outage fills {outage_id}
     query: Callable[[Any], dict] | None = None  # world -> query parameters
     check: Callable[[Any, str, Any], None] | None = field(default=None, compare=False)
     error_key: str = "code"  # PagerDuty's door answers in PagerDuty's shape: {"status", "message", "errors"}
 
+    @property
+    def about_outages(self) -> bool:
+        """The outage process's endpoints: only their cells build the outages of the ``world`` (they are slow)."""
+        return self.path.startswith(("/api/v1/outage", "/api/v1/reviews/"))
+
     def url(self, world) -> str:
-        url = self.path.format(id=getattr(world, self.target).pk, attachment_id=getattr(world, self.attachment).pk)
+        names = {"id": self.target, "attachment_id": self.attachment, "outage_id": self.outage}
+        url = self.path.format(**{key: getattr(world, name).pk for key, name in names.items()
+                                  if "{" + key + "}" in self.path})
         return f"{url}?{urlencode(self.query(world))}" if self.query else url
 
 
@@ -214,6 +234,174 @@ def holiday_deleted(world, role, response):
     assert not Holiday.objects.filter(pk=world.holiday.pk).exists()
 
 
+# Outages.
+
+def _ids(response) -> set[int]:
+    return {item["id"] for item in _results(response)}
+
+
+def _reloaded(world, name: str) -> Outage:
+    return Outage.objects.select_related("ticket").get(pk=getattr(world, name).pk)
+
+
+def lists_the_outages(world, role, response):
+    assert {world.outage.pk, world.problem.pk, world.resolved.pk} <= _ids(response)
+
+
+def raised_by(world, role, response):
+    outage = Outage.objects.select_related("ticket").get(pk=response.json()["id"])
+    assert (outage.ticket.title, outage.ticket.classification) == ("Matrix outage", "outage")
+    assert outage.ticket.requester == world.users[role]
+
+
+def raised_with_incident_manager(world, role, response):
+    outage = Outage.objects.select_related("ticket").get(pk=response.json()["id"])
+    assert outage.incident_manager == outage.ticket.assignee == world.deputy
+
+
+def promoted(world, role, response):
+    world.incident.refresh_from_db()
+    assert world.incident.parent_id == response.json()["id"] != world.outage.pk
+    assert Outage.objects.filter(pk=response.json()["id"]).exists()
+
+
+def outage_read(world, role, response):
+    body = response.json()
+    assert (body["id"], body["incident_manager"]["id"]) == (world.outage.pk, world.im.pk)
+    assert world.child.pk in {child["id"] for child in body["children"]}
+
+
+def incident_manager_chosen(world, role, response):
+    outage = _reloaded(world, "outage")
+    assert outage.incident_manager == outage.ticket.assignee == world.deputy
+
+
+def responders_set(world, role, response):
+    assert list(_reloaded(world, "outage").responders.all()) == [world.users["technician"]]
+
+
+def child_linked(world, role, response):
+    world.incident.refresh_from_db()
+    assert world.incident.parent_id == world.outage.pk
+    assert [item["id"] for item in response.json()] == [world.incident.pk]
+
+
+def child_unlinked(world, role, response):
+    world.child.refresh_from_db()
+    assert world.child.parent_id is None
+    assert [item["id"] for item in response.json()] == [world.child.pk]
+
+
+def reclassified_as_problem(world, role, response):
+    assert _reloaded(world, "outage").ticket.classification == "problem"
+
+
+def plan_changed(world, role, response):
+    outage = _reloaded(world, "outage")
+    assert (outage.audiences, outage.cadence_minutes) == (["ticket", "its-alerts"], 60)
+
+
+def lists_the_held_update(world, role, response):
+    assert world.held_update.pk in _ids(response)
+
+
+def update_sent(world, role, response):
+    update = Update.objects.get(pk=response.json()["id"])
+    assert (update.outage_id, update.posted_by) == (world.outage.pk, world.users[role])
+    assert (update.text, update.audiences) == ("Mail flows again.", ["ticket"])
+    told = Notification.objects.filter(ticket_id=world.outage.pk, kind="outage_update", body_text__contains="flows")
+    assert {address for notification in told for address in notification.to} >= {world.carol.email}
+
+
+def workaround_published(world, role, response):
+    problem = _reloaded(world, "problem")
+    assert problem.workaround == "Use webmail." and problem.workaround_published_at is not None
+    assert Update.objects.get(pk=response.json()["id"]).kind == "workaround"
+    assert Notification.objects.filter(ticket_id=problem.pk, kind="outage_workaround").exists()
+
+
+def outage_resolved(world, role, response):
+    outage = _reloaded(world, "outage")
+    assert (outage.ticket.status, outage.all_clear) == ("resolved", "The relay is back.")
+    world.child.refresh_from_db()
+    assert world.child.status == "resolved"
+    assert Update.objects.filter(outage=outage, kind="all_clear").exists()
+
+
+def permanent_fix_recorded(world, role, response):
+    assert _reloaded(world, "outage").permanent_fix == "Mirrored spool disks."
+
+
+def outage_closed(world, role, response):
+    assert _reloaded(world, "resolved").ticket.status == "closed"
+
+
+def community_update(state):
+    def check(world, role, response):
+        world.held_update.refresh_from_db()
+        assert (world.held_update.community_state, world.held_update.decided_by) == (state, world.users[role])
+        sent = Notification.objects.filter(ticket_id=world.outage.pk, distribution_list__slug="community").exists()
+        assert sent is (state == "approved")
+    return check
+
+
+def lists_the_changes(world, role, response):
+    assert [item["id"] for item in _results(response)] == [world.change.pk, world.approved_change.pk]
+
+
+def change_requested(world, role, response):
+    change = ChangeRequest.objects.get(pk=response.json()["id"])
+    assert (change.outage_id, change.state, change.requested_by) == (world.outage.pk, "requested", world.users[role])
+
+
+def change_read(world, role, response):
+    assert (response.json()["id"], response.json()["state"]) == (world.change.pk, "requested")
+
+
+def change_now(state, name="change"):
+    def check(world, role, response):
+        change = getattr(world, name)
+        change.refresh_from_db()
+        assert change.state == state
+        if state in ("approved", "rejected"):
+            assert change.decided_by == world.users[role]
+    return check
+
+
+def review_read(world, role, response):
+    assert (response.json()["outage"], response.json()["state"]) == (world.outage.pk, "draft")
+
+
+def review_sections(**sections):
+    def check(world, role, response):
+        review = AfterActionReview.objects.get(outage=world.outage)
+        assert {name: getattr(review, name) for name in sections} == sections
+        assert review.state == "draft"
+    return check
+
+
+def review_now(state, name):
+    def check(world, role, response):
+        review = AfterActionReview.objects.get(outage=getattr(world, name))
+        assert review.state == state
+        if state == "published":
+            assert review.published_by == world.users[role]
+    return check
+
+
+def review_markdown(world, role, response):
+    assert response["Content-Type"].startswith("text/markdown")
+    assert response.content.decode().startswith(f"# After-Action Review: #{world.published.pk} ")
+
+
+def lists_published_reviews_only(world, role, response):
+    assert _ids(response) == {world.published_review.pk}
+
+
+def published_review_read(world, role, response):
+    assert (response.json()["id"], response.json()["state"]) == (world.published_review.pk, "published")
+
+
 def _upload(internal: bool = False):
     def body(world):
         data: dict[str, Any] = {"file": SimpleUploadedFile("screen.png", PNG, content_type="image/png")}
@@ -231,6 +419,13 @@ T, TID, INT = "/api/v1/tickets/", "/api/v1/tickets/{id}/", "/api/v1/integrations
 ALERT = {"version": "4", "status": "firing", "groupKey": "{}:{alertname=\"DiskFull\"}", "receiver": "itsm",
          "alerts": [{"status": "firing", "labels": {"alertname": "DiskFull"}, "annotations": {},
                      "fingerprint": "0123456789abcdef"}]}
+OUT, OID = "/api/v1/outages/", "/api/v1/outages/{id}/"
+CH, RV = "/api/v1/outages/{outage_id}/changes/", "/api/v1/outages/{outage_id}/review/"
+STAFF_ONLY, RUNNER = E(403, 403, 403, 200, 200, 200), E(403, 403, 403, 403, 403, 200)
+OUTAGE = {"title": "Matrix outage", "impact": "department", "urgency": "impaired"}
+RFC = {"title": "Fail over the relay", "reason": "It is down.", "implementation_plan": "Switch DNS.",
+       "backout_plan": "Switch back.", "risk": "low"}
+SECTIONS = {name: f"The {name.replace('_', ' ')}." for name in AfterActionReview.REQUIRED_FIELDS}
 MATRIX: list[Row] = [
     # Tickets: customers see and act on their own only (another's is a 404, not a 403: no existence leak).
     Row("GET", T, "list", E(200, 200, 200, 200, 200, 200), check=sees_only_own_tickets),
@@ -241,7 +436,7 @@ MATRIX: list[Row] = [
     Row("POST", T, "report", E(201, 201, 201, 201, 201, 201), body=lambda w: REPORT, check=reported_as_self),
     Row("POST", T, "report with staff fields", E(403, 403, 403, 201, 201, 201),
         body=lambda w: {**REPORT, "assignee": w.users["technician"].pk, "group": w.desk.pk,
-                        "classification": "outage"}),
+                        "classification": "incident"}),
     Row("POST", T, "report for someone else", E(403, 403, 403, 201, 201, 201),
         body=lambda w: {**REPORT, "requester": w.users["customer_b"].pk}, check=reported_for_someone_else),
     Row("POST", T, "report for an e-mail address", E(403, 403, 403, 201, 201, 201),
@@ -314,6 +509,63 @@ MATRIX: list[Row] = [
     Row("GET", "/api/v1/calendar/holidays/{id}/", "read", E(403, 403, 403, 200, 200, 200), target="holiday"),
     Row("DELETE", "/api/v1/calendar/holidays/{id}/", "delete", E(403, 403, 403, 403, 403, 204), target="holiday",
         check=holiday_deleted),
+    # Outages: staff only. Running one is its incident manager's, the service owner's or an administrator's;
+    # linking children, promoting an incident, RFCs and writing the review are any staff's.
+    Row("GET", OUT, "list", STAFF_ONLY, check=lists_the_outages),
+    Row("POST", OUT, "raise", E(403, 403, 403, 201, 201, 201), body=lambda w: {**OUTAGE, "service": w.service.pk},
+        check=raised_by),
+    Row("POST", OUT, "raise naming its incident manager", E(403, 403, 403, 403, 403, 201),
+        body=lambda w: {**OUTAGE, "service": w.service.pk, "incident_manager": w.deputy.pk},
+        check=raised_with_incident_manager),
+    Row("POST", OUT + "promote/", "promote an incident", E(403, 403, 403, 201, 201, 201),
+        body=lambda w: {"ticket": w.incident.pk}, check=promoted),
+    Row("GET", OID, "read", STAFF_ONLY, target="outage", check=outage_read),
+    Row("POST", OID + "incident-manager/", "choose the incident manager", RUNNER, target="outage",
+        body=lambda w: {"user": w.deputy.pk}, check=incident_manager_chosen),
+    Row("POST", OID + "responders/", "set responders", RUNNER, target="outage",
+        body=lambda w: {"users": [w.users["technician"].pk]}, check=responders_set),
+    Row("POST", OID + "children/", "link an incident", STAFF_ONLY, target="outage",
+        body=lambda w: {"tickets": [w.incident.pk]}, check=child_linked),
+    Row("POST", OID + "children/unlink/", "unlink a child", STAFF_ONLY, target="outage",
+        body=lambda w: {"tickets": [w.child.pk]}, check=child_unlinked),
+    Row("POST", OID + "reclassify/", "to problem", RUNNER, target="outage",
+        body=lambda w: {"classification": "problem"}, check=reclassified_as_problem),
+    Row("PUT", OID + "plan/", "communication plan", RUNNER, target="outage",
+        body=lambda w: {"audiences": ["its-alerts", "ticket"], "cadence_minutes": 60}, check=plan_changed),
+    Row("GET", OID + "updates/", "updates", STAFF_ONLY, target="outage", check=lists_the_held_update),
+    Row("POST", OID + "updates/", "post an update", E(403, 403, 403, 403, 403, 201), target="outage",
+        body=lambda w: {"text": "Mail flows again.", "audiences": ["ticket"]}, check=update_sent),
+    Row("POST", OID + "workaround/", "publish a workaround", E(403, 403, 403, 403, 403, 201), target="problem",
+        body=lambda w: {"text": "Use webmail."}, check=workaround_published),
+    Row("POST", OID + "resolve/", "all clear", RUNNER, target="outage",
+        body=lambda w: {"all_clear": "The relay is back."}, check=outage_resolved),
+    Row("POST", OID + "permanent-fix/", "record the fix", RUNNER, target="outage",
+        body=lambda w: {"text": "Mirrored spool disks."}, check=permanent_fix_recorded),
+    Row("POST", OID + "close/", "close", RUNNER, target="resolved", check=outage_closed),
+    # Community messages: Communications / Senior Leadership (outages.approve_community_update) decide them.
+    Row("GET", "/api/v1/outage-updates/held/", "held", STAFF_ONLY, check=lists_the_held_update),
+    Row("POST", "/api/v1/outage-updates/{id}/approve/", "approve", RUNNER, target="held_update",
+        check=community_update("approved")),
+    Row("POST", "/api/v1/outage-updates/{id}/reject/", "reject", RUNNER, target="held_update",
+        check=community_update("rejected")),
+    # Requests for change: any staff requests and reports them implemented; approvers (outages.approve_change) decide.
+    Row("GET", CH, "list", STAFF_ONLY, check=lists_the_changes),
+    Row("POST", CH, "request", E(403, 403, 403, 201, 201, 201), body=lambda w: RFC, check=change_requested),
+    Row("GET", CH + "{id}/", "read", STAFF_ONLY, target="change", check=change_read),
+    Row("POST", CH + "{id}/approve/", "approve", RUNNER, target="change", check=change_now("approved")),
+    Row("POST", CH + "{id}/reject/", "reject", RUNNER, target="change", check=change_now("rejected")),
+    Row("POST", CH + "{id}/implemented/", "implemented", STAFF_ONLY, target="approved_change",
+        check=change_now("implemented", "approved_change")),
+    # After-Action Reviews: any staff writes and submits one; reviewers (outages.publish_review) publish it.
+    Row("GET", RV, "read", STAFF_ONLY, check=review_read),
+    Row("PUT", RV, "rewrite", STAFF_ONLY, body=lambda w: SECTIONS, check=review_sections(**SECTIONS)),
+    Row("PATCH", RV, "edit a section", STAFF_ONLY, body=lambda w: {"prevention": "Mirror the disks."},
+        check=review_sections(prevention="Mirror the disks.", root_cause="A full spool disk.")),
+    Row("POST", RV + "submit/", "submit", STAFF_ONLY, outage="resolved", check=review_now("submitted", "resolved")),
+    Row("POST", RV + "publish/", "publish", RUNNER, outage="submitted", check=review_now("published", "submitted")),
+    Row("GET", RV + "markdown/", "export", STAFF_ONLY, outage="published", check=review_markdown),
+    Row("GET", "/api/v1/reviews/", "published", STAFF_ONLY, check=lists_published_reviews_only),
+    Row("GET", "/api/v1/reviews/{id}/", "read", STAFF_ONLY, target="published_review", check=published_review_read),
 ]
 
 
@@ -327,8 +579,8 @@ CELLS = [pytest.param(row, role, id=_cell_id(row, role)) for row in MATRIX for r
 # --- The world every cell runs in ------------------------------------------------------------------
 
 @pytest.fixture
-def world(make_user, customer, other_customer, technician, dispatcher, admin_user, service_desk, email_service,
-          settings, tmp_path):
+def world(request, make_user, customer, other_customer, technician, dispatcher, admin_user, incident_manager,
+          service_desk, email_service, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     alertmanager, issued = integration_create(name="Prometheus", kind="alertmanager", service=email_service)
     integration, key = alertmanager.user, issued.token
@@ -357,14 +609,64 @@ def world(make_user, customer, other_customer, technician, dispatcher, admin_use
         return api
 
     ticket.refresh_from_db()
+    row = getattr(request.node, "callspec", None) and request.node.callspec.params.get("row")
+    outages = _outage_world(make_user, incident_manager, admin_user, email_service) if row is None or \
+        row.about_outages else {}
     return SimpleNamespace(users=users, client=client, ticket=ticket, bobs_ticket=bobs_ticket, desk=service_desk,
                            network=network, service=email_service, holiday=holiday, public_attachment=public,
-                           internal_attachment=internal, integration=alertmanager)
+                           internal_attachment=internal, integration=alertmanager, **outages)
+
+
+def _outage_world(make_user, im, admin, service) -> dict[str, Any]:
+    """Outages, each in the state one row starts from, run by ``im``, who is none of the matrix's callers."""
+    deputy = make_user("deputy", staff=True)
+    deputy.user_permissions.add(Permission.objects.get(codename="act_as_incident_manager"))
+    carol = make_user("carol")
+
+    def raised(title: str, classification: str = "outage") -> Outage:
+        outage = outage_services.outage_raise(actor=im, title=title, impact="department", urgency="impaired",
+                                              service=service, classification=classification)
+        return outage_services.incident_manager_set(actor=admin, outage_id=outage.pk, user=im)
+
+    def resolved(title: str, review: str = "") -> Outage:
+        outage = raised(title)
+        outage_services.outage_resolve(actor=im, outage_id=outage.pk, all_clear="Fixed.")
+        if review:
+            outage_reviews.review_save(actor=im, outage_id=outage.pk, **SECTIONS)
+        if review in ("submitted", "published"):
+            outage_reviews.review_submit(actor=im, outage_id=outage.pk)
+        if review == "published":
+            outage_reviews.review_publish(actor=admin, outage_id=outage.pk)
+        return outage
+
+    def incident(title: str):
+        return services.ticket_create(actor=carol, title=title, impact="individual", urgency="impaired",
+                                      service=service)
+
+    outage = raised("Mail relay down")
+    child, unlinked = incident("Cannot send mail"), incident("Mail bounces")
+    outage_services.children_link(actor=im, outage_id=outage.pk, ticket_ids=[child.pk])
+    outage_services.plan_set(actor=im, outage_id=outage.pk, audiences=["ticket", "community"], cadence_minutes=30)
+    held = outage_services.update_post(actor=im, outage_id=outage.pk, text="We are on it.")
+    assert held.community_state == Update.CommunityState.HELD
+
+    def rfc(title: str) -> ChangeRequest:
+        return outage_changes.change_request(actor=im, outage_id=outage.pk, **{**RFC, "title": title})
+
+    change, approved = rfc("Fail over the relay"), rfc("Replace the spool disk")
+    outage_changes.change_decide(actor=admin, change_id=approved.pk, approve=True)
+    outage_reviews.review_save(actor=im, outage_id=outage.pk, root_cause="A full spool disk.")
+    published = resolved("Wi-Fi down in the library", review="published")
+    return {"im": im, "deputy": deputy, "carol": carol, "outage": Outage.objects.get(pk=outage.pk),
+            "child": child, "incident": unlinked, "held_update": held, "change": change, "approved_change": approved,
+            "problem": raised("Mail is slow", classification="problem"),
+            "resolved": resolved("VPN down", review="draft"), "submitted": resolved("Eduroam down", review="submitted"),
+            "published": published, "published_review": AfterActionReview.objects.get(outage=published)}
 
 
 # The tables a refused request must not touch; add the models a new endpoint writes.
 SNAPSHOT_MODELS = [Ticket, ConversationEntry, Attachment, AuditEvent, Notification, Holiday, Group, Integration,
-                   RawEvent, AlertGroup]
+                   RawEvent, AlertGroup, Outage, Outage.responders.through, Update, ChangeRequest, AfterActionReview]
 
 
 def snapshot() -> dict[str, list[dict]]:

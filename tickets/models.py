@@ -263,6 +263,7 @@ class AuditEvent(models.Model):
         ATTACHED = "attached", "Attachment added"
         SLA = "sla", "SLA event"
         ALERT = "alert", "Monitoring alert"
+        OUTAGE = "outage", "Outage process"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="audit_events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")

@@ -63,6 +63,13 @@ class Notification(models.Model):
         ASSIGNED_TO_GROUP = "assigned_to_group", "Assigned to your group"
         SLA_WARNING = "sla_warning", "SLA warning (75%)"
         SLA_BREACH = "sla_breach", "SLA breach"
+        # Outage and problem communication (outages.notify).
+        OUTAGE_KNOWN = "outage_known", "Known issue: your ticket is part of an outage"
+        OUTAGE_UPDATE = "outage_update", "Outage update"
+        OUTAGE_WORKAROUND = "outage_workaround", "Workaround available"
+        OUTAGE_ALL_CLEAR = "outage_all_clear", "All clear"
+        UPDATE_DUE = "update_due", "Outage update due"
+        APPROVAL_NEEDED = "approval_needed", "Community message awaiting approval"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"

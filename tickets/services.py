@@ -15,7 +15,7 @@ from django.utils import timezone
 from sla import services as sla
 
 from . import notify, permissions
-from .errors import InvalidTransition, NotAllowed, TicketError, VersionConflict
+from .errors import InvalidTransition, NotAllowed, StateConflict, TicketError, VersionConflict
 from .lifecycle import CUSTOMER_TRANSITIONS, FINAL_STATUSES, TRANSITIONS, Status, check_transition
 from .models import AuditEvent, Channel, Classification, ConversationEntry, Source, Ticket, User, Visibility
 
@@ -56,6 +56,10 @@ def _validate_links(ticket: Ticket) -> None:
     if assignee is not None:
         if not (assignee.is_staff and assignee.is_active):
             errors["assignee"] = ["Tickets can only be assigned to active ITS staff."]
+        elif ticket.classification != Classification.INCIDENT and not (
+                assignee.is_superuser or assignee.has_perm("tickets.act_as_incident_manager")):
+            errors["assignee"] = [f"{assignee} is not an incident manager; outages and problems are assigned to "
+                                  "one."]
         elif (
             ticket.classification == Classification.INCIDENT
             and group is not None
@@ -144,6 +148,26 @@ def ticket_create(
     return ticket
 
 
+# Called with (child, parent) when a ticket is linked under an outage or problem, inside the change's
+# transaction (outages registers the "known issue" notice to the child's requester).
+PARENT_LINK_HOOKS: list = []
+
+# Rules other apps add to closing an outage or problem (outages registers one in its AppConfig.ready):
+# each is called with (ticket, actor), returns why the ticket may not close yet or None, and may raise
+# NotAllowed when the actor has no say.
+CLOSE_GUARDS: list = []
+
+
+def _check_may_close(ticket: Ticket, actor: User | None) -> None:
+    open_children = list(ticket.children.exclude(status__in=FINAL_STATUSES).order_by("pk").values_list("pk", flat=True))
+    if open_children:
+        listed = ", ".join(f"#{pk}" for pk in open_children)
+        raise StateConflict(f"#{ticket.pk} can close only when all its child tickets are closed; still open: {listed}.")
+    for guard in CLOSE_GUARDS:
+        if reason := guard(ticket, actor):
+            raise StateConflict(reason)
+
+
 def _apply_transition(ticket: Ticket, *, actor: User | None, to_status: str, channel: str,
                       now: datetime, events: list[AuditEvent]) -> set[str]:
     as_customer = actor is not None and not permissions.is_staff(actor)
@@ -155,6 +179,8 @@ def _apply_transition(ticket: Ticket, *, actor: User | None, to_status: str, cha
         if to_status in allowed_for_staff and to_status not in allowed_for_customer:
             raise NotAllowed(f"Only ITS staff can move a ticket to “{to_status}”.")
     check_transition(ticket.status, to_status, as_customer=as_customer)
+    if to_status == Status.CLOSED and ticket.classification != Classification.INCIDENT:
+        _check_may_close(ticket, actor)
     old = ticket.status
     ticket.status = to_status
     changed = {"status"}
@@ -243,6 +269,9 @@ def ticket_update(
         if ticket.priority != old_priority:
             events.append(_event(ticket, actor=actor, channel=channel, action=AuditEvent.Action.CHANGED, now=now,
                                  field="priority", old=old_priority, new=ticket.priority))
+    if "parent" in changed and ticket.parent is not None:
+        for hook in PARENT_LINK_HOOKS:
+            hook(ticket, ticket.parent)
     if changed & {"assignee", "group"}:
         notify.assignment_changed(ticket, actor=actor, old_assignee_id=old_assignee_id, old_group_id=old_group_id)
     if "status" in changes and changes["status"] != ticket.status:

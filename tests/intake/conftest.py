@@ -5,20 +5,6 @@ from rest_framework.test import APIClient
 
 
 @pytest.fixture
-def make_integration(db, email_service):
-    """An integration set up as an administrator would, with the secrets it was issued."""
-    from tickets.intake.integrations import integration_create
-
-    def make(kind: str = "alertmanager", *, name: str | None = None, **options):
-        integration, issued = integration_create(name=name or f"{kind} monitor", kind=kind,
-                                                 service=options.pop("service", email_service), **options)
-        integration.issued = issued
-        return integration
-
-    return make
-
-
-@pytest.fixture
 def post_alert():
     """POST a body to an intake endpoint with the integration's bearer token, as the tool would."""
 

@@ -140,19 +140,25 @@ class Command(BaseCommand):
         new = report(customer, "Outlook will not send mail", "Messages stay in the outbox since this morning.",
                "email", "individual", "impaired")
 
-        # An outage with a child incident, run by the incident manager.
-        outage = services.ticket_create(
+        # An outage with a child incident: the service owner chose the incident manager; the technician fixes it.
+        from outages import services as outages
+
+        run = outages.outage_raise(
             actor=manager, title="Wi-Fi down in North Campus buildings",
             description="Several access points in North Campus are offline.", service=by_slug["wi-fi"],
             impact="multiple_buildings", urgency="stopped_no_workaround", classification=Classification.OUTAGE,
-            source=Source.MONITORING, assignee=tech, channel=channel,
         )
-        move(outage, tech, Status.IN_PROCESS)
-        say(outage, manager, "Networking is on site; next update in 30 minutes.")
+        outages.incident_manager_set(actor=users["service owner"], outage_id=run.pk, user=manager)
+        outages.responders_set(actor=manager, outage_id=run.pk, users=[tech])
+        outage = move(run.ticket, manager, Status.IN_PROCESS)
         wifi = report(customer, "No Wi-Fi in the Science Library", "My laptop sees no campus network.",
                       "wi-fi", "building", "stopped_workaround")
-        services.ticket_update(ticket_id=wifi.pk, actor=dispatcher, channel=channel,
-                               changes={"parent": outage, "assignee": tech})
+        services.ticket_update(ticket_id=wifi.pk, actor=dispatcher, channel=channel, changes={"assignee": tech})
+        outages.children_link(actor=manager, outage_id=run.pk, ticket_ids=[wifi.pk])
+        outages.plan_set(actor=manager, outage_id=run.pk, audiences=["ticket", "its-alerts", "usdc-l"],
+                         cadence_minutes=30)
+        outages.update_post(actor=manager, outage_id=run.pk,
+                            text="Networking is on site replacing a failed switch in the North Campus core.")
 
         # In process, then waiting on the customer with a question.
         vpn = report(customer2, "VPN asks for MFA twice", "Every connection prompts me for two codes.",

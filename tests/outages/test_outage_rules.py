@@ -1,0 +1,114 @@
+"""The outage process's refusals and its smaller rules, one behaviour each."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from outages import services as outages
+from outages.models import Outage
+from tickets import services as tickets
+from tickets.lifecycle import Status
+from tickets.models import AuditEvent, Notification, Ticket
+
+
+def client(user) -> APIClient:
+    api = APIClient()
+    api.force_authenticate(user)
+    return api
+
+
+@pytest.fixture
+def outage(incident_manager, admin_user, email_service) -> Outage:
+    run = outages.outage_raise(actor=incident_manager, title="VPN concentrator down", impact="university",
+                               urgency="stopped_no_workaround", service=email_service)
+    return outages.incident_manager_set(actor=admin_user, outage_id=run.pk, user=incident_manager)
+
+
+def report(customer, email_service) -> Ticket:
+    return tickets.ticket_create(actor=customer, title="VPN will not connect", impact="individual",
+                                 urgency="stopped_no_workaround", service=email_service)
+
+
+def test_linking_from_the_incident_side_tells_the_requester_once(outage, customer, technician, email_service):
+    child = report(customer, email_service)
+    api = client(technician)
+    assert api.patch(f"/api/v1/tickets/{child.pk}/", {"parent": outage.pk}, format="json").status_code == 200
+    api.patch(f"/api/v1/tickets/{child.pk}/", {"parent": None}, format="json")
+    api.patch(f"/api/v1/tickets/{child.pk}/", {"parent": outage.pk}, format="json")
+
+    known = Notification.objects.filter(ticket=child, kind="outage_known")
+    assert [n.to for n in known] == [[customer.email]]
+    assert "VPN concentrator down" in known[0].body_text
+
+
+@pytest.mark.parametrize("who", ["customer", "technician"])
+def test_an_outage_is_assigned_only_to_an_incident_manager(outage, customer, technician, who):
+    assignee = {"customer": customer, "technician": technician}[who]
+    response = client(technician).patch(f"/api/v1/tickets/{outage.pk}/", {"assignee": assignee.pk}, format="json")
+
+    assert response.status_code == 400 and "assignee" in response.json()["errors"]
+    assert Ticket.objects.get(pk=outage.pk).assignee == outage.incident_manager
+
+
+def test_customers_cannot_raise_or_read_outages(outage, customer):
+    api = client(customer)
+    body = {"title": "Everything is down", "impact": "university", "urgency": "stopped_no_workaround"}
+    assert api.post("/api/v1/outages/", body, format="json").status_code == 403
+    assert api.get(f"/api/v1/outages/{outage.pk}/").status_code == 403
+
+
+def test_only_an_incident_can_be_promoted_and_only_once(outage, customer, dispatcher, email_service):
+    incident = report(customer, email_service)
+    api = client(dispatcher)
+    assert api.post("/api/v1/outages/promote/", {"ticket": incident.pk}, format="json").status_code == 201
+    again = api.post("/api/v1/outages/promote/", {"ticket": incident.pk}, format="json")
+    assert again.status_code == 400 and "already a child" in again.json()["errors"]["ticket"][0]
+    assert api.post("/api/v1/outages/promote/", {"ticket": outage.pk}, format="json").status_code == 400
+
+
+def test_a_workaround_belongs_to_a_problem(outage, incident_manager):
+    api = client(incident_manager)
+    refused = api.post(f"/api/v1/outages/{outage.pk}/workaround/", {"text": "Use webmail."}, format="json")
+    assert refused.status_code == 400 and "classification" in refused.json()["errors"]
+
+    api.post(f"/api/v1/outages/{outage.pk}/reclassify/", {"classification": "problem"}, format="json")
+    assert api.post(f"/api/v1/outages/{outage.pk}/workaround/", {"text": "Use webmail."}, format="json").status_code \
+        == 201
+    assert Outage.objects.get(pk=outage.pk).workaround == "Use webmail."
+    changes = AuditEvent.objects.filter(ticket_id=outage.pk, field="classification")
+    assert [(e.old_value, e.new_value) for e in changes] == [("outage", "problem")]
+
+
+def test_resolving_needs_an_all_clear_in_words(outage, incident_manager):
+    response = client(incident_manager).post(f"/api/v1/outages/{outage.pk}/resolve/", {"all_clear": " "},
+                                             format="json")
+    assert response.status_code == 400 and "all_clear" in response.json()["errors"]
+    assert Ticket.objects.get(pk=outage.pk).status == Status.NEW
+
+
+def test_a_plan_needs_known_audiences_and_a_sane_cadence(outage, incident_manager):
+    api = client(incident_manager)
+    for body, field in [({"audiences": ["everyone"], "cadence_minutes": 30}, "audiences.0"),
+                        ({"audiences": ["ticket"], "cadence_minutes": 1}, "cadence_minutes")]:
+        response = api.put(f"/api/v1/outages/{outage.pk}/plan/", body, format="json")
+        assert response.status_code == 400 and field in response.json()["errors"]
+
+
+def test_someone_not_running_the_outage_cannot_speak_for_it(outage, technician):
+    response = client(technician).post(f"/api/v1/outages/{outage.pk}/updates/", {"text": "All good."},
+                                       format="json")
+    assert response.status_code == 403
+    assert not outage.updates.exists()
+
+
+def test_an_unknown_outage_number_is_a_404(technician):
+    assert client(technician).get("/api/v1/outages/99999999999999999999999/").status_code == 404
+
+
+def test_only_those_running_it_close_an_outage_by_any_door(outage, incident_manager, technician):
+    outages.outage_resolve(actor=incident_manager, outage_id=outage.pk, all_clear="The concentrator was replaced.")
+    refused = client(technician).patch(f"/api/v1/tickets/{outage.pk}/", {"status": "closed"}, format="json")
+    assert refused.status_code == 403
+    assert client(technician).post(f"/api/v1/outages/{outage.pk}/close/").status_code == 403
+
+    assert client(incident_manager).post(f"/api/v1/outages/{outage.pk}/close/").status_code == 200
+    assert Ticket.objects.get(pk=outage.pk).status == Status.CLOSED
