@@ -1,13 +1,13 @@
 """Requests for Change of an outage: ``/api/v1/outages/{outage_id}/changes/``.
 
 Staff only. Thin views: a serializer checks types, one service in ``outages.changes`` decides and writes.
-A step the RFC's state does not allow (approving a rejected RFC, implementing one never approved) is a
-409 with ``code: invalid_state``.
+A step the RFC's state does not allow (approving a rejected RFC, implementing one never approved) raises
+``tickets.errors.StateConflict``, which the API's error handler answers 409 with ``code: invalid_state``.
 """
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework import permissions as drf_permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -19,30 +19,13 @@ from .. import changes
 from ..models import ChangeRequest, Outage
 
 
-class StateConflict(exceptions.APIException):
-    """409: the step does not start from the record's current state; nothing was changed."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "This step is not allowed in the current state."
-    default_code = "invalid_state"
-
-
 class IsStaff(drf_permissions.BasePermission):
-    """ITS staff: outage records (RFCs, reviews) are internal to ITS."""
+    """ITS staff: outage records (RFCs, reviews, updates) are internal to ITS."""
 
-    message = "Only ITS staff can see or change this."
+    message = "Outage management is for ITS staff."
 
     def has_permission(self, request, view) -> bool:
         return is_staff(request.user)
-
-
-class StateConflictMixin:
-    """Answers ``outages.changes.InvalidState`` with 409 ``invalid_state`` in the API's error shape."""
-
-    def handle_exception(self, exc):
-        if isinstance(exc, changes.InvalidState):
-            exc = StateConflict(detail=str(exc))
-        return super().handle_exception(exc)
 
 
 # The largest id a database row can have (a signed 64-bit integer).
@@ -129,7 +112,7 @@ class ChangeRequestWriteSerializer(RejectUnknownFieldsMixin, serializers.Seriali
     emergency = StrictBooleanField(default=True, help_text="An emergency RFC, pushed through to fix the outage.")
 
 
-class ChangeRequestViewSet(StateConflictMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class ChangeRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                            viewsets.GenericViewSet):
     """The Requests for Change linked to one outage, oldest first."""
 

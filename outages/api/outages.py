@@ -4,17 +4,16 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from tickets.lifecycle import Status
 from tickets.models import Channel
-from tickets.permissions import is_staff
 from tickets.services import ticket_transition
 
 from .. import services
 from ..models import Outage, Update
-from .changes import outage_number
+from .changes import IsStaff, outage_number
 from .serializers import (
     ChildSerializer,
     OutageListSerializer,
@@ -31,13 +30,6 @@ from .serializers import (
     UserRefSerializer,
     UsersRefSerializer,
 )
-
-
-class IsStaff(BasePermission):
-    message = "Outage management is for ITS staff."
-
-    def has_permission(self, request, view) -> bool:
-        return is_staff(request.user)
 
 
 def _valid(serializer_class, request):

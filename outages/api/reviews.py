@@ -22,7 +22,6 @@ from ..models import AfterActionReview
 from .changes import (
     IsStaff,
     RejectUnknownFieldsMixin,
-    StateConflictMixin,
     TextField,
     conflict_response,
     outage_number,
@@ -92,7 +91,7 @@ def _review_queryset():
     return AfterActionReview.objects.select_related("outage__ticket__service", "author", "published_by")
 
 
-class _OutageReviewBase(StateConflictMixin, GenericAPIView):
+class _OutageReviewBase(GenericAPIView):
     permission_classes = [drf_permissions.IsAuthenticated, IsStaff]
     serializer_class = ReviewSerializer
 
