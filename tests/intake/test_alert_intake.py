@@ -68,6 +68,8 @@ class TestAlertmanager:
         assert (ticket.impact, ticket.urgency) == ("department", "stopped_no_workaround")
         assert ticket.title == "DiskFull on files01:9100"
         assert "runbook_url: https://wiki.example.edu/runbooks" in ticket.description
+        assert [e.action for e in AuditEvent.objects.filter(ticket=ticket).order_by("created_at", "id")][:2] == [
+            "created", "alert"]
         event = RawEvent.objects.get(pk=response.json()["event"])
         assert event.state == "processed" and event.ticket == ticket
         assert json.loads(bytes(event.body))["groupKey"].endswith('{alertname="DiskFull"}')

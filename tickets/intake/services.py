@@ -146,7 +146,8 @@ def alerts_apply(*, integration: Integration, batch: AlertBatch, now: datetime |
             return Outcome("ignored: no open alert", f"Nothing open under this key to {batch.alerts[0].status}.")
         group, created = _create_group(integration, batch, now)
         if created:
-            _record(group, batch, now)
+            # Stamped with the ticket's creation, so its timeline opens with "created", then the alerts.
+            _record(group, batch, group.ticket.created_at)
             return Outcome("created", f"Opened #{group.ticket_id}.", group.ticket)
     group.occurrences += 1
     group.last_event_at = now
