@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint clean
+.PHONY: help install run test lint screenshots clean
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -38,10 +38,15 @@ test: export DEBUG = 0
 test: export SECRET_KEY ?= test-only-not-secret
 test: $(STAMP) ## Lint, then run the test suite (PYTEST_ARGS="-k sweep -x" passes arguments to pytest)
 	$(BIN)/ruff check .
+	scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP) ## Run ruff
 	$(BIN)/ruff check .
+
+screenshots: $(STAMP) ## Save a screenshot of each role's main page, with the demo data, to docs/screenshots/
+	scripts/ensure-chromium.sh
+	$(BIN)/python scripts/screenshots.py docs/screenshots
 
 # Leaves var/ (the local database, broker and mail) alone: delete it by hand to start afresh.
 clean: ## Remove the virtualenv, collected static files and caches (not var/)

@@ -38,9 +38,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",  # lets the project form renderer (itsm.forms) find Django's widget templates
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "django_htmx",
     "sla",
     "tickets",
     "outages",
@@ -55,9 +57,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "itsm.urls"
+# Every form field renders through templates/forms/field.html: label, hint, the error in place.
+FORM_RENDERER = "itsm.forms.FormRenderer"
 WSGI_APPLICATION = "itsm.wsgi.application"
 ASGI_APPLICATION = "itsm.asgi.application"
 
@@ -71,6 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tickets.web.context.navigation",
             ],
         },
     },
@@ -192,6 +198,7 @@ USE_TZ = True
 # --- Static and uploaded files --------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATICFILES_DIRS = [BASE_DIR / "itsm" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -14,7 +14,11 @@ api_v1 = [
 
 urlpatterns = [
     path("", home, name="home"),
+    path("", include("tickets.web.urls")),
     path("outages/reviews/", review_list, name="outage-reviews"),
+    path("outages/radar/", include(("outages.web_radar", "radar"))),
+    path("outages/affected/", include(("outages.portal", "affected"))),
+    path("outages/", include(("outages.web", "console"))),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include(api_v1)),

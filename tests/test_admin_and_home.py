@@ -67,27 +67,42 @@ def test_a_customer_cannot_enter_the_admin(client, customer):
     assert "/login/" in response["Location"]
 
 
-def test_anonymous_visitor_is_offered_sign_in(client, db):
+def test_anonymous_visitor_is_sent_to_sign_in(client, db):
     response = client.get("/")
 
-    assert response.status_code == 200
-    assert reverse("login").encode() in response.content
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
 
 
-def test_customer_home_lists_only_their_open_tickets(client, customer, other_customer, ticket):
-    services.ticket_create(actor=other_customer, title="Bob's laptop", impact="individual", urgency="impaired")
-    client.force_login(customer)
+@pytest.mark.parametrize(("role", "home"), [
+    ("customer", "/portal/"),
+    ("technician", "/work/"),
+    ("dispatcher", "/queues/"),
+    ("admin_user", "/work/"),
+])
+def test_each_role_lands_on_its_own_home(client, request, role, home):
+    client.force_login(request.getfixturevalue(role))
 
     response = client.get("/")
 
-    assert b"VPN drops every hour" in response.content
-    assert b"Bob&#x27;s laptop" not in response.content and b"Bob's laptop" not in response.content
+    assert response.status_code == 302
+    assert response["Location"] == home
 
 
-def test_staff_home_lists_the_open_queue(client, technician, ticket):
+def test_an_incident_manager_without_a_queue_lands_on_the_outage_list(client, incident_manager):
+    client.force_login(incident_manager)
+
+    assert client.get("/")["Location"] == "/outages/"
+
+
+def test_staff_navigation_offers_every_page_and_the_customer_only_the_portal(client, technician, customer):
     client.force_login(technician)
+    staff_page = client.get("/work/").content.decode()
+    client.force_login(customer)
+    customer_page = client.get("/portal/").content.decode()
 
-    response = client.get("/")
-
-    assert b"VPN drops every hour" in response.content
-    assert b"Service Desk" in response.content
+    for label in ("My work", "Queues", "Log a call", "Outages"):
+        assert f">{label}</a>" in staff_page
+        assert f">{label}</a>" not in customer_page
+    assert ">My requests</a>" in customer_page
+    assert "Keyboard shortcuts" in staff_page and "Keyboard shortcuts" not in customer_page

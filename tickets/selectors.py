@@ -1,8 +1,9 @@
 """Reads: what a user may see, shaped for the pages and the API."""
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from . import permissions
+from .lifecycle import WAITING_STATUSES, Status
 from .models import Attachment, AuditEvent, ConversationEntry, Notification, Ticket, Visibility
 
 CUSTOMER_TIMELINE_ACTIONS = (
@@ -46,3 +47,66 @@ def ticket_attachments(*, ticket: Ticket, user) -> QuerySet[Attachment]:
     if not permissions.can_see_internal(user):
         attachments = attachments.filter(visibility=Visibility.PUBLIC)
     return attachments
+
+
+def sla_preview(*, impact: str, urgency: str, service=None, ticket: Ticket | None = None, now=None) -> Ticket:
+    """An unsaved copy showing what the SLA would be: a new report, or ``ticket`` re-triaged.
+
+    Forms show the priority and both deadlines before anyone saves; the arithmetic is the SLA
+    service's own, run on a copy in memory, so the preview and the saved result cannot differ.
+    """
+    from copy import copy
+
+    from django.utils import timezone
+
+    from sla import services as sla
+
+    now = now or timezone.now()
+    if ticket is None:
+        draft = Ticket(impact=impact, urgency=urgency, service=service, status=Status.NEW, created_at=now)
+        sla.sla_start(draft, now=now)
+        return draft
+    draft = copy(ticket)
+    draft.impact, draft.urgency = impact, urgency
+    if service is not None:
+        draft.service = service
+    sla.sla_reprioritise(draft, now=now)
+    return draft
+
+
+def next_deadline_expression():
+    """Respond-By until the response, then Resolve-By: the deadline a queue sorts by."""
+    return Case(When(responded_at__isnull=True, then=F("respond_by")), default=F("resolve_by"))
+
+
+def order_by_urgency(queryset: QuerySet[Ticket], *, now) -> QuerySet[Ticket]:
+    """Breached first, then the nearest running deadline, paused tickets last (UX checklist 1)."""
+    deadline = next_deadline_expression()
+    breached = (Q(responded_at__isnull=True, respond_breached=True) | Q(resolve_breached=True)
+                | Q(responded_at__isnull=True, respond_by__lte=now) | Q(resolve_by__lte=now))
+    rank = Case(
+        When(status__in=WAITING_STATUSES, then=Value(2)),
+        When(breached, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return queryset.annotate(sla_rank=rank, next_deadline=deadline).order_by(
+        "sla_rank", F("next_deadline").asc(nulls_last=True), "id")
+
+
+def order_for_dispatch(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Unassigned first, then the nearest Respond-By (UX checklist 2)."""
+    return queryset.annotate(
+        unassigned_rank=Case(When(assignee__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField()),
+    ).order_by("unassigned_rank", F("respond_by").asc(nulls_last=True), "id")
+
+
+def with_customer_replied(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Annotate ``customer_replied``: the latest public entry is the requester's (a queue marker)."""
+    latest = ConversationEntry.objects.filter(
+        ticket=OuterRef("pk"), visibility=Visibility.PUBLIC).order_by("-created_at", "-id")
+    return queryset.annotate(
+        last_public_author=Subquery(latest.values("author_id")[:1]),
+    ).annotate(customer_replied=Case(
+        When(last_public_author=F("requester_id"), then=Value(True)), default=Value(False),
+        output_field=BooleanField()))

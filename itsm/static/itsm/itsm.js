@@ -1,0 +1,116 @@
+// Small behaviours on top of the server-rendered pages: keyboard shortcuts, the live-update pause,
+// countdowns that tick between server polls, and focus on the error summary. Everything also works
+// without this file; it only saves keystrokes and page loads.
+(function () {
+  "use strict";
+  var STORE = window.localStorage;
+  function pref(name, fallback) {
+    try { var v = STORE.getItem("itsm." + name); return v === null ? fallback : v === "1"; } catch (e) { return fallback; }
+  }
+  function setPref(name, on) { try { STORE.setItem("itsm." + name, on ? "1" : "0"); } catch (e) { /* private mode */ } }
+
+  // Live updates: polls are written hx-trigger="every 30s [itsmLive()]", so pausing stops them.
+  window.itsmLive = function () { return pref("live", true); };
+
+  function typing(target) {
+    return target && target.closest && target.closest("input, textarea, select, [contenteditable], dialog[open]");
+  }
+
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("[data-row]")); }
+  function currentRow() { return document.querySelector("[data-row].row--current"); }
+  function moveRow(step) {
+    var all = rows(); if (!all.length) return;
+    var index = all.indexOf(currentRow());
+    var next = all[Math.max(0, Math.min(all.length - 1, index + step))] || all[0];
+    all.forEach(function (r) { r.classList.remove("row--current"); });
+    next.classList.add("row--current");
+    var link = next.querySelector("a[data-open]") || next.querySelector("a");
+    if (link) link.focus();
+  }
+
+  var pendingG = false;
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.form) {
+      event.preventDefault();
+      event.target.form.requestSubmit();
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (!pref("shortcuts", true) && event.key !== "?") return;
+    var key = event.key;
+    if (pendingG) {
+      pendingG = false;
+      var target = document.querySelector('[data-go="' + key + '"]');
+      if (target) { event.preventDefault(); window.location.href = target.getAttribute("href"); }
+      return;
+    }
+    if (key === "?") { event.preventDefault(); openShortcuts(); return; }
+    if (!pref("shortcuts", true)) return;
+    if (key === "g") { pendingG = true; setTimeout(function () { pendingG = false; }, 1500); return; }
+    if (key === "/") {
+      var search = document.querySelector("[data-search]");
+      if (search) { event.preventDefault(); search.focus(); }
+      return;
+    }
+    if (key === "j") { event.preventDefault(); moveRow(1); return; }
+    if (key === "k") { event.preventDefault(); moveRow(-1); return; }
+    if (key === "x") {
+      var row = currentRow(); var box = row && row.querySelector("input[type=checkbox]");
+      if (box) { event.preventDefault(); box.click(); }
+      return;
+    }
+    if (key === "o") {
+      var open = currentRow(); var link = open && (open.querySelector("a[data-open]") || open.querySelector("a"));
+      if (link) { event.preventDefault(); link.click(); }
+      return;
+    }
+    var action = document.querySelector('[data-shortcut="' + key + '"]');
+    if (action) {
+      event.preventDefault();
+      if (action.matches("input, textarea, select")) action.focus(); else action.click();
+    }
+  });
+
+  function openShortcuts() {
+    var dialog = document.getElementById("shortcuts-dialog");
+    if (dialog && !dialog.open) dialog.showModal();
+  }
+
+  // Countdowns: <time data-countdown datetime=...> gets "in 12 min" / "Overdue by 3 min" each minute.
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      var due = Date.parse(el.getAttribute("datetime")); if (isNaN(due)) return;
+      var minutes = Math.round((due - now) / 60000);
+      var label = el.parentElement.querySelector("[data-countdown-label]") || el;
+      var soon = parseInt(el.getAttribute("data-soon") || "5", 10);
+      el.parentElement.classList.toggle("countdown--overdue", minutes < 0);
+      el.parentElement.classList.toggle("countdown--due-soon", minutes >= 0 && minutes <= soon);
+      if (label !== el) label.textContent = minutes < 0 ? "Overdue by " + (-minutes) + " min" : "Due in " + minutes + " min";
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-shortcuts-open]").forEach(function (b) { b.addEventListener("click", openShortcuts); });
+    document.querySelectorAll("[data-shortcuts-close]").forEach(function (b) {
+      b.addEventListener("click", function () { b.closest("dialog").close(); });
+    });
+    document.querySelectorAll("[data-shortcuts-toggle]").forEach(function (box) {
+      box.checked = pref("shortcuts", true);
+      box.addEventListener("change", function () { setPref("shortcuts", box.checked); });
+    });
+    document.querySelectorAll("[data-live-toggle]").forEach(function (box) {
+      box.checked = pref("live", true);
+      box.addEventListener("change", function () { setPref("live", box.checked); });
+    });
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
+    tick();
+    setInterval(tick, 30000);
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    tick();
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
+  });
+})();

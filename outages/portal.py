@@ -1,0 +1,3 @@
+"""Current outages as customers and the service desk see them: the banner and \"This is affecting me too\"."""
+
+urlpatterns: list = []

@@ -1,0 +1,124 @@
+"""How one SLA deadline reads to a person: the state, the words, the icon and the bar.
+
+Every badge on every page comes from ``badge_for``, so the words and the arithmetic are the same
+everywhere, and the remaining time is measured on the ticket's own clock (a business-hours deadline
+after a weekend has only the working hours left, not the calendar hours).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tickets.lifecycle import OPEN_STATUSES, Status
+
+from .calendars import ClockCache
+from .matrix import TARGETS, Clock, Priority
+from .services import _RESOLVE_PAUSED, _RESPOND_PAUSED, WARNING_FRACTION, paused_time
+
+RESPOND, RESOLVE = "respond", "resolve"
+
+# The words for a pause, by the status that holds the clock.
+PAUSE_REASONS = {
+    Status.WAIT_CUSTOMER: "waiting on customer",
+    Status.WAIT_VENDOR: "waiting on vendor",
+    Status.RESOLVED: "resolved, waiting for the customer to confirm",
+}
+
+
+@dataclass(frozen=True)
+class Badge:
+    target: str  # "respond" or "resolve"
+    state: str  # on_track, at_risk, breached, paused, stopped, met, met_late, none
+    icon: str  # clock, pause, cross, tick, dash
+    text: str  # verb + state + time, never colour alone
+    due: datetime | None
+    clock_label: str  # "business hours" or "24×7"
+    percent: int  # share of the target used, 0-100, for the bar
+
+    @property
+    def label(self) -> str:
+        return "Respond by" if self.target == RESPOND else "Resolve by"
+
+
+def format_duration(duration: timedelta) -> str:
+    """One or two readable units: ``1d 3h``, ``3h 10m``, ``42m``, ``under 1m``."""
+    minutes = int(abs(duration).total_seconds() // 60)
+    if minutes < 1:
+        return "under 1m"
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {mins}m" if mins else f"{hours}h"
+    return f"{mins}m"
+
+
+def _open_pause(ticket) -> dict | None:
+    if ticket.sla_pauses and not ticket.sla_pauses[-1].get("until"):
+        return ticket.sla_pauses[-1]
+    return None
+
+
+def badge_for(ticket, target: str, *, now: datetime, clocks: ClockCache | None = None) -> Badge:
+    """The badge for ``target`` ("respond" or "resolve") of ``ticket`` at ``now``."""
+    clocks = clocks or ClockCache()
+    verb, past = ("Respond", "Responded") if target == RESPOND else ("Resolve", "Resolved")
+    due = ticket.respond_by if target == RESPOND else ticket.resolve_by
+    met_at = ticket.responded_at if target == RESPOND else ticket.resolved_at
+    breached = ticket.respond_breached if target == RESPOND else ticket.resolve_breached
+    clock_kind = ticket.sla_clock or Clock.TWENTY_FOUR_SEVEN
+    clock_label = "business hours" if clock_kind == Clock.BUSINESS_HOURS else "24×7"
+    if due is None or not ticket.priority or ticket.sla_started_at is None:
+        return Badge(target, "none", "dash", "No target", None, clock_label, 0)
+
+    calendar_id = ticket.service.calendar_id if ticket.service_id else None
+    clock = clocks.clock(clock_kind, calendar_id)
+    goal = getattr(TARGETS[Priority(ticket.priority)], target)
+    paused_statuses = _RESPOND_PAUSED if target == RESPOND else _RESOLVE_PAUSED
+
+    if met_at is not None:
+        if met_at > due:
+            late = clock.measure(due, met_at)
+            return Badge(target, "met_late", "cross", f"{past} {format_duration(late)} late", due, clock_label, 100)
+        used = clock.measure(ticket.sla_started_at, met_at) - paused_time(
+            ticket, clock, paused_statuses, start=ticket.sla_started_at, stop=met_at
+        )
+        return Badge(target, "met", "tick", f"{past} in {format_duration(used)}", due, clock_label,
+                     _percent(used, goal))
+    if ticket.status not in OPEN_STATUSES:
+        return Badge(target, "none", "dash", f"No {verb.lower()} target: {ticket.get_status_display().lower()}",
+                     None, clock_label, 0)
+
+    pause = _open_pause(ticket)
+    if ticket.status in paused_statuses and pause is not None:
+        since = datetime.fromisoformat(pause["from"])
+        left = clock.measure(since, due) if due > since else -clock.measure(due, since)
+        reason = PAUSE_REASONS.get(ticket.status, "paused")
+        remaining = f"{format_duration(left)} left" if left > timedelta(0) else f"{format_duration(left)} over"
+        return Badge(target, "paused", "pause", f"Paused: {reason} · {remaining}", due, clock_label,
+                     _percent(goal - left, goal))
+
+    if breached or now >= due:
+        over = clock.measure(due, now) if now > due else timedelta(0)
+        return Badge(target, "breached", "cross", f"{verb} overdue by {format_duration(over)}", due, clock_label, 100)
+
+    left = clock.measure(now, due)
+    percent = _percent(goal - left, goal)
+    if clock_kind == Clock.BUSINESS_HOURS and not clock.is_running(now):
+        resumes = clock.next_start(now).astimezone(clock.calendar.tz)
+        return Badge(target, "stopped", "pause",
+                     f"Resumes {resumes:%a %H:%M} · {format_duration(left)} left (business hours)",
+                     due, clock_label, percent)
+    state = "at_risk" if percent >= WARNING_FRACTION * 100 else "on_track"
+    return Badge(target, state, "clock", f"{verb} in {format_duration(left)}", due, clock_label, percent)
+
+
+def _percent(used: timedelta, goal: timedelta) -> int:
+    if goal <= timedelta(0):
+        return 100
+    return max(0, min(100, int(used / goal * 100)))
+
+
+def next_deadline(ticket) -> datetime | None:
+    """The deadline a list sorts by: Respond-By until the response, then Resolve-By."""
+    return ticket.respond_by if ticket.responded_at is None else ticket.resolve_by
