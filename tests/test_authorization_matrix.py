@@ -1,4 +1,4 @@
-"""Who may do what under /api/v1/: every endpoint and method × every kind of caller, one test per cell.
+"""Who may do what under /api/v1/: every endpoint and method × every kind of caller, one test per row.
 
 The callers (the matrix's columns, in this order):
 
@@ -29,7 +29,7 @@ plan, updates, workaround, responders, reclassification, resolution, permanent f
 manager, the service owner or an administrator, so the technician and the dispatcher (neither) are refused where
 the administrator succeeds; approving a community message, deciding an RFC and publishing a review each need their
 own permission; raising or promoting, linking children, RFCs and writing or submitting a review are any staff's.
-Only the outage rows' cells build the outages of the ``world`` (``Row.about_outages``).
+Only the outage rows build the outages of the ``world`` (``Row.about_outages``).
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ from urllib.parse import urlencode
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.db.models import Model
 from django.urls import URLResolver, get_resolver
 from rest_framework.test import APIClient
 
@@ -97,7 +99,7 @@ class Row:
 
     @property
     def about_outages(self) -> bool:
-        """The outage process's endpoints: only their cells build the outages of the ``world`` (they are slow)."""
+        """The outage process's endpoints: only their rows build the outages of the ``world`` (they are slow)."""
         return self.path.startswith(("/api/v1/outage", "/api/v1/reviews/"))
 
     def url(self, world) -> str:
@@ -569,14 +571,14 @@ MATRIX: list[Row] = [
 ]
 
 
-def _cell_id(row: Row, role: str) -> str:
-    return f"{row.method} {row.path.removeprefix('/api/v1/')} [{row.scenario}] {role}"
+def _row_id(row: Row) -> str:
+    return f"{row.method} {row.path.removeprefix('/api/v1/')} [{row.scenario}]"
 
 
-CELLS = [pytest.param(row, role, id=_cell_id(row, role)) for row in MATRIX for role in ROLES]
+ROWS = [pytest.param(row, id=_row_id(row)) for row in MATRIX]
 
 
-# --- The world every cell runs in ------------------------------------------------------------------
+# --- The world every row runs in ---------------------------------------------------------------------
 
 @pytest.fixture
 def world(request, make_user, customer, other_customer, technician, dispatcher, admin_user, incident_manager,
@@ -673,8 +675,20 @@ def snapshot() -> dict[str, list[dict]]:
     return {model.__name__: list(model.objects.order_by("pk").values()) for model in SNAPSHOT_MODELS}
 
 
-@pytest.mark.parametrize("row, role", CELLS)
-def test_cell(world, row: Row, role: str):
+def _fresh(world: SimpleNamespace) -> SimpleNamespace:
+    """The world's objects read again from the database, so one caller's checks never see another's."""
+
+    def reload(value):
+        if isinstance(value, Model):
+            return type(value)._default_manager.get(pk=value.pk)
+        if isinstance(value, dict):
+            return {key: reload(item) for key, item in value.items()}
+        return value
+
+    return SimpleNamespace(**{name: reload(value) for name, value in vars(world).items()})
+
+
+def _check_cell(world, row: Row, role: str) -> None:
     before = snapshot()
     url = row.url(world)
     data = row.body(world) if row.body else None
@@ -683,7 +697,7 @@ def test_cell(world, row: Row, role: str):
 
     expected = row.expect[role]
     body = b"" if getattr(response, "streaming", False) else response.content[:500]
-    assert response.status_code == expected, f"{role} {row.method} {url} [{row.scenario}]: {body!r}"
+    assert response.status_code == expected, f"{row.method} {url} [{row.scenario}]: {body!r}"
     if response.status_code >= 400:
         assert snapshot() == before, f"refused {row.method} {url} [{row.scenario}] by {role} changed the database"
         assert world.ticket.title.encode() not in response.content
@@ -694,6 +708,21 @@ def test_cell(world, row: Row, role: str):
             assert world.ticket.title.encode() not in (b"" if response.streaming else response.content)
     if response.status_code < 400 and row.check is not None:
         row.check(world, role, response)
+
+
+@pytest.mark.parametrize("row", ROWS)
+def test_row(world, row: Row):
+    """Every caller against one row's request. The world is built once per row; each caller's request runs
+    in a savepoint that is rolled back, so every caller meets the same state, and a failure names the caller."""
+    failures = []
+    for role in ROLES:
+        with transaction.atomic():
+            try:
+                _check_cell(_fresh(world), row, role)
+            except AssertionError as error:
+                failures.append(f"{role}: {error}")
+            transaction.set_rollback(True)
+    assert not failures, "\n".join(failures)
 
 
 # --- Completeness: a new endpoint without a row fails here -----------------------------------------
