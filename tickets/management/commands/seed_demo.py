@@ -194,4 +194,22 @@ class Command(BaseCommand):
         duplicate = report(customer2, "Canvas gradebook export fails (again)", "Same as my other ticket.",
                            "canvas-lms", "individual", "impaired")
         move(duplicate, customer2, Status.CANCELLED)
-        return [outage, wifi, vpn, canvas, password, ups, duplicate, new]
+
+        # A busy morning: more reports for the queues, two of them about the Wi-Fi outage's service.
+        mailbox = report(customer2, "Admissions shared mailbox missing in Outlook",
+                         "The shared mailbox disappeared from the folder list for our whole office.",
+                         "email", "department", "impaired")
+        davis = report(customer, "Eduroam keeps dropping in Davis Hall", "It reconnects every few minutes.",
+                       "wi-fi", "building", "impaired")
+        union = report(customer2, "Wi-Fi very slow in the Student Union", "Pages take a minute to load.",
+                       "wi-fi", "individual", "impaired")
+        home_vpn = report(customer, "Cannot connect to the VPN from home", "The client says the server refused.",
+                          "vpn", "individual", "stopped_no_workaround")
+        services.ticket_update(ticket_id=home_vpn.pk, actor=dispatcher, changes={"assignee": tech}, channel=channel)
+        quiz = report(customer2, "Canvas quiz timer wrong for extended-time students",
+                      "Students with 1.5x time see the standard countdown.", "canvas-lms", "department",
+                      "stopped_workaround")
+        move(quiz, tech, Status.IN_PROCESS)
+        say(quiz, tech, "Which course and quiz is it? A link is enough.")
+        say(quiz, customer2, "BIO 110, Quiz 4 — the link is in the course home page.")
+        return [outage, wifi, vpn, canvas, password, ups, duplicate, new, mailbox, davis, union, home_vpn, quiz]
