@@ -79,14 +79,18 @@ def next_deadline_expression():
     return Case(When(responded_at__isnull=True, then=F("respond_by")), default=F("resolve_by"))
 
 
+def breached_q(now) -> Q:
+    """A running target is overdue: marked by the sweep, or past its deadline before the sweep got there."""
+    return (Q(responded_at__isnull=True, respond_breached=True) | Q(resolve_breached=True)
+            | Q(responded_at__isnull=True, respond_by__lte=now) | Q(resolve_by__lte=now))
+
+
 def order_by_urgency(queryset: QuerySet[Ticket], *, now) -> QuerySet[Ticket]:
     """Breached first, then the nearest running deadline, paused tickets last (UX checklist 1)."""
     deadline = next_deadline_expression()
-    breached = (Q(responded_at__isnull=True, respond_breached=True) | Q(resolve_breached=True)
-                | Q(responded_at__isnull=True, respond_by__lte=now) | Q(resolve_by__lte=now))
     rank = Case(
         When(status__in=WAITING_STATUSES, then=Value(2)),
-        When(breached, then=Value(0)),
+        When(breached_q(now), then=Value(0)),
         default=Value(1),
         output_field=IntegerField(),
     )

@@ -90,7 +90,21 @@
     });
   }
 
+  // WCAG 2.4.11: whatever height the sticky header wraps to, a focused element scrolls fully below it.
+  function padForHeader() {
+    var header = document.querySelector(".site-header");
+    if (header) document.documentElement.style.scrollPaddingTop = (header.offsetHeight + 16) + "px";
+  }
+  window.addEventListener("resize", padForHeader);
+
+  // A ticked row is marked selected, for assistive technology and the highlight (x ticks the box).
+  document.addEventListener("change", function (event) {
+    var row = event.target.closest && event.target.closest("[data-row]");
+    if (row && event.target.type === "checkbox") row.setAttribute("aria-selected", event.target.checked ? "true" : "false");
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
+    padForHeader();
     document.querySelectorAll("[data-shortcuts-open]").forEach(function (b) { b.addEventListener("click", openShortcuts); });
     document.querySelectorAll("[data-shortcuts-close]").forEach(function (b) {
       b.addEventListener("click", function () { b.closest("dialog").close(); });
