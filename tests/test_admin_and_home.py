@@ -95,14 +95,19 @@ def test_an_incident_manager_without_a_queue_lands_on_the_outage_list(client, in
     assert client.get("/")["Location"] == "/outages/"
 
 
-def test_staff_navigation_offers_every_page_and_the_customer_only_the_portal(client, technician, customer):
+def test_staff_navigation_offers_their_pages_and_the_customer_only_the_portal(client, technician, dispatcher,
+                                                                             customer):
+    client.force_login(dispatcher)
+    dispatcher_page = client.get("/work/").content.decode()
     client.force_login(technician)
     staff_page = client.get("/work/").content.decode()
     client.force_login(customer)
     customer_page = client.get("/portal/").content.decode()
 
-    for label in ("My work", "Queues", "Log a call", "Outages"):
-        assert f">{label}</a>" in staff_page
+    for label in ("My work", "Log a call", "Outages"):
+        assert f">{label}</a>" in staff_page and f">{label}</a>" in dispatcher_page
         assert f">{label}</a>" not in customer_page
+    assert ">Queues</a>" in dispatcher_page
+    assert ">Queues</a>" not in staff_page, "a technician who dispatches nothing is not offered the queue board"
     assert ">My requests</a>" in customer_page
     assert "Keyboard shortcuts" in staff_page and "Keyboard shortcuts" not in customer_page

@@ -36,8 +36,8 @@ def navigation(user) -> list[NavLink]:
     if not permissions.is_staff(user):
         return [NavLink("My requests", reverse("portal:home"), ""),
                 NavLink("Report a problem", reverse("portal:report"), "")]
-    links = [NavLink("My work", reverse("work:mine"), "w"),
-             NavLink("Queues", reverse("board:home"), "q"),
-             NavLink("Log a call", reverse("desk:new"), "l"),
-             NavLink("Outages", reverse("console:list"), "i")]
+    links = [NavLink("My work", reverse("work:mine"), "w")]
+    if permissions.is_dispatcher(user) or permissions.is_administrator(user):
+        links.append(NavLink("Queues", reverse("board:home"), "q"))
+    links += [NavLink("Log a call", reverse("desk:new"), "l"), NavLink("Outages", reverse("console:list"), "i")]
     return links

@@ -1,0 +1,117 @@
+"""The dispatcher's queue: who may see a group's board, its filtered rows and the count chips.
+
+The chips are counted from the very queryset the rows come from (filters applied), so a chip's
+number is what the dispatcher sees after clicking it (UX §3: counts that ignore filters mislead).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from tickets import permissions, selectors
+from tickets.lifecycle import OPEN_STATUSES, WAITING_STATUSES
+from tickets.models import Group, Ticket
+
+DUE_SOON = timedelta(hours=1)
+NOT_A_DISPATCHER = "The queues are for dispatchers. Ask your team lead if you need to triage a group's tickets."
+
+
+def boards_for(user) -> QuerySet[Group]:
+    """The groups whose queue ``user`` may dispatch: administrators see every group."""
+    if permissions.is_administrator(user):
+        return Group.objects.all()
+    if not permissions.is_staff(user):
+        return Group.objects.none()
+    return user.dispatched_groups.all()
+
+
+def board_group(user, slug: str) -> Group:
+    """The group behind ``/queues/<slug>/``, or 403 for people who do not dispatch it."""
+    group = get_object_or_404(Group, slug=slug)
+    if permissions.is_administrator(user) or permissions.is_dispatcher(user, group):
+        return group
+    raise PermissionDenied(NOT_A_DISPATCHER if not permissions.is_dispatcher(user)
+                           else f"You don't dispatch {group.name}, so its queue is not yours to triage.")
+
+
+def breached_q(now: datetime) -> Q:
+    """Past a running deadline, or marked breached by the sweep (waiting tickets' clocks are paused)."""
+    running = ~Q(status__in=WAITING_STATUSES)
+    return (Q(responded_at__isnull=True, respond_breached=True) | Q(resolve_breached=True)
+            | (running & (Q(responded_at__isnull=True, respond_by__lte=now) | Q(resolve_by__lte=now))))
+
+
+def due_soon_q(now: datetime) -> Q:
+    """Respond-By within the hour and not yet passed: the tickets a dispatcher must place first."""
+    return Q(responded_at__isnull=True, respond_by__gt=now, respond_by__lte=now + DUE_SOON) \
+        & ~Q(status__in=WAITING_STATUSES)
+
+
+def queue_tickets(group: Group, filters: dict, *, now: datetime) -> QuerySet[Ticket]:
+    """The group's tickets under ``filters`` (cleaned ``BoardFilterForm`` data), unordered."""
+    queryset = Ticket.objects.filter(group=group).select_related("requester", "assignee", "service")
+    status = filters.get("status") or "open"
+    queryset = queryset.filter(status__in=OPEN_STATUSES) if status == "open" else queryset.filter(status=status)
+    service = filters.get("service") or ""
+    if service == "none":
+        queryset = queryset.filter(service__isnull=True)
+    elif service:
+        queryset = queryset.filter(service_id=int(service))
+    assignee = filters.get("assignee") or ""
+    if assignee == "unassigned":
+        queryset = queryset.filter(assignee__isnull=True)
+    elif assignee:
+        queryset = queryset.filter(assignee_id=int(assignee))
+    if filters.get("priority"):
+        queryset = queryset.filter(priority=filters["priority"])
+    if filters.get("breached"):
+        queryset = queryset.filter(breached_q(now))
+    if filters.get("due_soon"):
+        queryset = queryset.filter(due_soon_q(now))
+    query = (filters.get("q") or "").strip()
+    if query:
+        match = Q(title__icontains=query) | Q(requester__email__icontains=query)
+        digits = query.lstrip("#")
+        if digits.isdigit():
+            match |= Q(pk=int(digits))
+        queryset = queryset.filter(match)
+    return queryset
+
+
+def queue_rows(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """The default order (checklist 2): unassigned first, then the nearest Respond-By."""
+    return selectors.order_for_dispatch(queryset)
+
+
+@dataclass(frozen=True)
+class ServiceChip:
+    service_id: int | None
+    name: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Chips:
+    total: int
+    unassigned: int
+    due_soon: int
+    breached: int
+    services: list[ServiceChip]
+
+
+def queue_chips(queryset: QuerySet[Ticket], *, now: datetime) -> Chips:
+    """All the counts in two queries, whatever the number of tickets."""
+    totals = queryset.order_by().aggregate(
+        total=Count("pk"),
+        unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+        due_soon=Count("pk", filter=due_soon_q(now)),
+        breached=Count("pk", filter=breached_q(now)),
+    )
+    per_service = (queryset.order_by().values("service_id", "service__name")
+                   .annotate(count=Count("pk")).order_by("service__name"))
+    services = [ServiceChip(row["service_id"], row["service__name"] or "No service", row["count"])
+                for row in per_service]
+    return Chips(totals["total"], totals["unassigned"], totals["due_soon"], totals["breached"], services)
