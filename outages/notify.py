@@ -8,6 +8,7 @@ message to its address(es). Messages thread under the outage ticket's root Messa
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
@@ -42,18 +43,33 @@ def _when(instant) -> str:
     return timezone.localtime(instant).strftime("%a %d %b %Y %H:%M %Z") if instant else ""
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """One message as its recipients read it: what ``_queue`` stores and what a preview shows."""
+
+    subject: str
+    body_text: str
+    body_html: str
+
+
+def render(ticket: Ticket, kind: str, context: dict) -> Rendered:
+    """The subject and bodies of a message of ``kind`` about ``ticket``; the one place they are written."""
+    context = {"ticket": ticket, "site_url": settings.SITE_URL, **context}
+    subject = f"[#{ticket.pk}] " + SUBJECTS[kind].format(title=ticket.title[:120])
+    return Rendered(subject=" ".join(subject.split())[:255],
+                    body_text=render_to_string(f"outages/email/{kind}.txt", context),
+                    body_html=render_to_string(f"outages/email/{kind}.html", context))
+
+
 def _queue(ticket: Ticket, kind: str, to: list[str], *, context: dict, for_customer: bool = False,
            distribution_list: DistributionList | None = None) -> Notification | None:
     if not to:
         return None
-    context = {"ticket": ticket, "site_url": settings.SITE_URL, **context}
-    subject = f"[#{ticket.pk}] " + SUBJECTS[kind].format(title=ticket.title[:120])
+    message = render(ticket, kind, context)
     root = ticket_notify.thread_id(ticket)
     return outbox.queue(Notification(
         ticket=ticket, kind=kind, for_customer=for_customer, distribution_list=distribution_list, to=to,
-        subject=" ".join(subject.split())[:255],
-        body_text=render_to_string(f"outages/email/{kind}.txt", context),
-        body_html=render_to_string(f"outages/email/{kind}.html", context),
+        subject=message.subject, body_text=message.body_text, body_html=message.body_html,
         reply_to=ticket_notify.reply_address(ticket), created_at=timezone.now(),
         message_id=f"<ticket-{ticket.pk}.{uuid.uuid4().hex}@{ticket_notify._domain()}>",
         in_reply_to=root, references=root,
@@ -74,12 +90,39 @@ def known_issue(outage: Outage, child: Ticket) -> None:
            context={"outage": outage, "next_update_at": _when(outage.next_update_due_at)})
 
 
+def _update_context(update: Update) -> dict:
+    return {"outage": update.outage, "update": update, "next_update_at": _when(update.next_update_at)}
+
+
+def update_preview(update: Update) -> Rendered:
+    """The message an unsaved ``update`` would send: the same template and context ``update_sent`` uses.
+
+    Every audience receives the same words (only the envelope differs), so one rendering previews them all.
+    """
+    return render(update.outage.ticket, UPDATE_KINDS[update.kind], _update_context(update))
+
+
+def audience_reach(outage: Outage) -> dict[str, list[str]]:
+    """The addresses each audience would be sent to now, as ``update_sent`` would address them.
+
+    The ticket audience is one message per affected person; a list is its own address (or members).
+    A fixed number of queries, whatever the number of children or lists.
+    """
+    from .services import affected_users
+
+    reach = {audience: [] for audience in Audience.values}
+    reach[Audience.TICKET] = _emails(affected_users(outage))
+    for dlist in DistributionList.objects.filter(slug__in=Audience.values, is_active=True):
+        reach[dlist.slug] = dlist.addresses()
+    return reach
+
+
 def update_sent(update: Update, *, include_community: bool = False, only_community: bool = False) -> None:
     """The update to each of its audiences; the community only when approved."""
     from .services import affected_users
 
     outage, kind = update.outage, UPDATE_KINDS[update.kind]
-    context = {"outage": outage, "update": update, "next_update_at": _when(update.next_update_at)}
+    context = _update_context(update)
     for audience in update.audiences:
         if audience == Audience.COMMUNITY and not (include_community or only_community):
             continue

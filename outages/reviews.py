@@ -344,3 +344,32 @@ def review_markdown(review: AfterActionReview) -> str:
     items = [f"- {_when(item['at'])} — {item['actor']}: {item['what']}" for item in timeline]
     lines += items or ["_Nothing recorded._"]
     return "\n".join(lines) + "\n"
+
+
+def review_prefill(outage: Outage) -> dict[str, str]:
+    """A first draft of the review from what the outage recorded, so the author edits rather than recalls.
+
+    Symptoms from the outage's own description, the resolution from its all-clear, the services and
+    teams from the ticket and its children, the effect on customers from the child count and duration.
+    Root cause and prevention are left for the author: no record knows them.
+    """
+    ticket = outage.ticket
+    children = Ticket.objects.filter(parent_id=ticket.pk)
+    groups = sorted({name for name in children.exclude(group=None).values_list("group__name", flat=True)}
+                    | ({ticket.group.name} if ticket.group_id else set()))
+    people = [str(user) for user in outage.responders.all()]
+    services = sorted({*children.exclude(service=None).values_list("service__name", flat=True),
+                       *([ticket.service.name] if ticket.service_id else [])})
+    ended = ticket.resolved_at or timezone.now()
+    hours, minutes = divmod(int((ended - ticket.created_at).total_seconds() // 60), 60)
+    count = children.count()
+    return {
+        "initial_symptoms": ticket.description.strip() or ticket.title,
+        "root_cause": "",
+        "prevention": "",
+        "resolution": outage.all_clear.strip(),
+        "teams_involved": "; ".join(filter(None, [", ".join(groups), ", ".join(people)])),
+        "customer_effect": (f"{count} child ticket{'' if count == 1 else 's'} reported; affected for "
+                            f"{hours}h {minutes}m ({_when(ticket.created_at)} to {_when(ticket.resolved_at)})."),
+        "systems_affected": ", ".join(services),
+    }

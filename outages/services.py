@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from tickets import services as tickets
 from tickets.errors import NotAllowed
 from tickets.lifecycle import FINAL_STATUSES, OPEN_STATUSES, Status
-from tickets.models import Classification, Source, Ticket, User
+from tickets.models import Channel, Classification, Source, Ticket, User
 from tickets.permissions import is_staff
 
 from . import notify, permissions
@@ -26,6 +26,24 @@ from .timeline import record
 
 OUTAGE_CLASSES = (Classification.OUTAGE, Classification.PROBLEM)
 MAX_CHILDREN_PER_CALL = 200
+# The bounds of a communication plan's cadence and of a stated next-update time, in minutes.
+MIN_NEXT_UPDATE, MAX_NEXT_UPDATE = 5, 7 * 24 * 60
+
+
+class UpdateStatus(models.TextChoices):
+    """Where the work stands, said first in an update (incident.io's and Statuspage's status words)."""
+
+    INVESTIGATING = "investigating", "Investigating"
+    IDENTIFIED = "identified", "Identified"
+    MONITORING = "monitoring", "Monitoring"
+
+
+def update_text(text: str, status: str = "") -> str:
+    """The words an update sends: the status word first when one is given ("Identified: …")."""
+    text = (text or "").strip()
+    if status and text:
+        return f"{UpdateStatus(status).label}: {text}"
+    return text
 
 
 def _lock(outage_id: int) -> Outage:
@@ -114,7 +132,7 @@ def responders_set(*, actor: User, outage_id: int, users: list[User]) -> Outage:
 
 
 @transaction.atomic
-def children_link(*, actor: User, outage_id: int, ticket_ids: list[int]) -> list[Ticket]:
+def children_link(*, actor: User, outage_id: int, ticket_ids: list[int], channel: str = Channel.API) -> list[Ticket]:
     """Link incidents as children; each newly linked requester hears once that the issue is known."""
     _require_staff(actor)
     outage = _lock(outage_id)
@@ -131,13 +149,14 @@ def children_link(*, actor: User, outage_id: int, ticket_ids: list[int]) -> list
         if child.parent_id == outage.ticket_id:
             continue
         try:
-            child = tickets.ticket_update(ticket_id=ticket_id, actor=actor, changes={"parent": outage.ticket})
+            child = tickets.ticket_update(ticket_id=ticket_id, actor=actor, changes={"parent": outage.ticket},
+                                          channel=channel)
         except ValidationError as error:
             messages = "; ".join(error.messages)
             raise ValidationError({"tickets": [f"#{ticket_id}: {messages}"]}) from None
         linked.append(child)
     if linked:
-        record(outage.ticket, actor=actor, step="children_linked",
+        record(outage.ticket, actor=actor, step="children_linked", channel=channel,
                text="Linked " + ", ".join(f"#{child.pk}" for child in linked) + ".")
     return linked
 
@@ -167,31 +186,33 @@ def affected_users(outage: Outage) -> list[User]:
 
 
 @transaction.atomic
-def outage_reclassify(*, actor: User, outage_id: int, classification: str) -> Outage:
+def outage_reclassify(*, actor: User, outage_id: int, classification: str, channel: str = Channel.API) -> Outage:
     """Outage ⇄ Problem: a workaround is in place, or no longer holds."""
     outage = _lock(outage_id)
     _require_runner(actor, outage)
     if classification not in OUTAGE_CLASSES:
         raise ValidationError({"classification": ["An outage can become a problem, or a problem an outage."]})
-    tickets.ticket_update(ticket_id=outage.ticket_id, actor=actor, changes={"classification": classification})
+    tickets.ticket_update(ticket_id=outage.ticket_id, actor=actor, changes={"classification": classification},
+                          channel=channel)
     return Outage.objects.select_related("ticket").get(pk=outage.pk)
 
 
 @transaction.atomic
-def plan_set(*, actor: User, outage_id: int, audiences: list[str], cadence_minutes: int) -> Outage:
+def plan_set(*, actor: User, outage_id: int, audiences: list[str], cadence_minutes: int,
+             channel: str = Channel.API) -> Outage:
     """Who hears about it and how often; the first update is due one cadence from now."""
     outage = _lock(outage_id)
     _require_runner(actor, outage)
     _require_open(outage)
     audiences = _clean_audiences(audiences)
-    if not 5 <= cadence_minutes <= 7 * 24 * 60:
+    if not MIN_NEXT_UPDATE <= cadence_minutes <= MAX_NEXT_UPDATE:
         raise ValidationError({"cadence_minutes": ["Updates go out between every 5 minutes and once a week."]})
     now = timezone.now()
     outage.audiences, outage.cadence_minutes = audiences, cadence_minutes
     outage.next_update_due_at = now + timedelta(minutes=cadence_minutes)
     outage.save(update_fields=["audiences", "cadence_minutes", "next_update_due_at"])
     labels = ", ".join(Audience(a).label for a in audiences)
-    record(outage.ticket, actor=actor, step="plan", now=now,
+    record(outage.ticket, actor=actor, step="plan", now=now, channel=channel,
            text=f"Communication plan: every {cadence_minutes} minutes to {labels}.")
     return outage
 
@@ -206,21 +227,25 @@ def _clean_audiences(audiences: list[str]) -> list[str]:
 
 @transaction.atomic
 def update_post(*, actor: User, outage_id: int, text: str, audiences: list[str] | None = None,
-                kind: str = Update.Kind.UPDATE) -> Update:
+                kind: str = Update.Kind.UPDATE, status: str = "", next_update_minutes: int | None = None,
+                channel: str = Channel.API) -> Update:
     """Send an update to the plan's audiences; it says when the next one will come.
 
-    The community audience waits for an approval unless the sender may approve it themselves.
+    ``status`` (an ``UpdateStatus``) leads the text; ``next_update_minutes`` states the next update's time
+    for this once, otherwise the plan's cadence does. The community audience waits for an approval unless
+    the sender may approve it themselves.
     """
     outage = _lock(outage_id)
     _require_runner(actor, outage)
     _require_open(outage)
-    text = (text or "").strip()
+    if status and status not in UpdateStatus.values:
+        raise ValidationError({"status": ["Choose Investigating, Identified or Monitoring."]})
+    text = update_text(text, status)
     if not text:
         raise ValidationError({"text": ["Write what people need to know."]})
     audiences = _clean_audiences(audiences if audiences is not None else (outage.audiences or [Audience.TICKET]))
     now = timezone.now()
-    next_at = now + timedelta(minutes=outage.cadence_minutes) if outage.cadence_minutes and \
-        kind != Update.Kind.ALL_CLEAR else None
+    next_at = next_update_at(outage, now=now, kind=kind, minutes=next_update_minutes)
     update = Update(outage=outage, kind=kind, text=text, audiences=audiences, posted_by=actor, posted_at=now,
                     next_update_at=next_at)
     if Audience.COMMUNITY in audiences:
@@ -236,12 +261,29 @@ def update_post(*, actor: User, outage_id: int, text: str, audiences: list[str] 
         outage.next_update_due_at, outage.reminded_for = next_at, None
         outage.save(update_fields=["next_update_due_at", "reminded_for"])
     held = " (community message held for approval)" if update.community_state == Update.CommunityState.HELD else ""
-    record(outage.ticket, actor=actor, step=kind, now=now, text=f"{update.get_kind_display()} sent{held}: {text}")
+    record(outage.ticket, actor=actor, step=kind, now=now, channel=channel,
+           text=f"{update.get_kind_display()} sent{held}: {text}")
     return update
 
 
+def next_update_at(outage: Outage, *, now: datetime, kind: str = Update.Kind.UPDATE,
+                   minutes: int | None = None) -> datetime | None:
+    """When an update sent ``now`` says the next one comes: ``minutes`` if stated, else one cadence on.
+
+    The all-clear is the last message, so it names no next time.
+    """
+    if kind == Update.Kind.ALL_CLEAR:
+        return None
+    if minutes is not None:
+        if not MIN_NEXT_UPDATE <= minutes <= MAX_NEXT_UPDATE:
+            raise ValidationError({"next_update_minutes": [
+                "Say when the next update will come: between 5 minutes and a week from now."]})
+        return now + timedelta(minutes=minutes)
+    return now + timedelta(minutes=outage.cadence_minutes) if outage.cadence_minutes else None
+
+
 @transaction.atomic
-def update_decide(*, actor: User, update_id: int, approve: bool) -> Update:
+def update_decide(*, actor: User, update_id: int, approve: bool, channel: str = Channel.API) -> Update:
     """Communications / Senior Leadership approve or reject a held community message."""
     if not permissions.may_approve_community(actor):
         raise NotAllowed("Only Communications or Senior Leadership approve messages to the whole community.")
@@ -254,13 +296,13 @@ def update_decide(*, actor: User, update_id: int, approve: bool) -> Update:
     update.save(update_fields=["community_state", "decided_by", "decided_at"])
     if approve:
         notify.update_sent(update, only_community=True)
-    record(update.outage.ticket, actor=actor, step="community_approval", now=now,
+    record(update.outage.ticket, actor=actor, step="community_approval", now=now, channel=channel,
            text=f"Community message {'approved and sent' if approve else 'rejected'}.")
     return update
 
 
 @transaction.atomic
-def workaround_publish(*, actor: User, outage_id: int, text: str) -> Update:
+def workaround_publish(*, actor: User, outage_id: int, text: str, channel: str = Channel.API) -> Update:
     """A problem's workaround, recorded and sent to every affected user at once."""
     outage = _lock(outage_id)
     _require_runner(actor, outage)
@@ -272,37 +314,45 @@ def workaround_publish(*, actor: User, outage_id: int, text: str) -> Update:
         raise ValidationError({"text": ["Describe the workaround."]})
     audiences = sorted({*outage.audiences, Audience.TICKET}, key=Audience.values.index)
     update = update_post(actor=actor, outage_id=outage.pk, text=text, audiences=audiences,
-                         kind=Update.Kind.WORKAROUND)
+                         kind=Update.Kind.WORKAROUND, channel=channel)
     Outage.objects.filter(pk=outage.pk).update(workaround=text, workaround_published_at=update.posted_at)
     return update
 
 
+def all_clear_audiences(outage: Outage) -> list[str]:
+    """Everyone who was told about the outage, narrowest first: they all get the all-clear."""
+    told = set(outage.audiences or []) | {Audience.TICKET}
+    held = False
+    for update in outage.updates.all():
+        told.update(update.audiences)
+        held = held or update.community_state == Update.CommunityState.HELD
+    if held:
+        told.discard(Audience.COMMUNITY)  # never told, so never given an all-clear it could not place
+    return sorted(told, key=Audience.values.index)
+
+
 @transaction.atomic
-def outage_resolve(*, actor: User, outage_id: int, all_clear: str) -> Outage:
+def outage_resolve(*, actor: User, outage_id: int, all_clear: str, channel: str = Channel.API) -> Outage:
     """Resolve with an all-clear to everyone who was told; open children are resolved with a notice."""
     outage = _lock(outage_id)
     _require_runner(actor, outage)
     all_clear = (all_clear or "").strip()
     if not all_clear:
         raise ValidationError({"all_clear": ["Say in plain words what caused it and how it was fixed."]})
-    told = set(outage.audiences or []) | {Audience.TICKET}
-    for update in outage.updates.all():
-        told.update(update.audiences)
-    if outage.updates.filter(community_state=Update.CommunityState.HELD).exists():
-        told.discard(Audience.COMMUNITY)  # never told, so never given an all-clear it could not place
     update_post(actor=actor, outage_id=outage.pk, text=all_clear, kind=Update.Kind.ALL_CLEAR,
-                audiences=sorted(told, key=Audience.values.index))
+                audiences=all_clear_audiences(outage), channel=channel)
     for child in Ticket.objects.filter(parent_id=outage.ticket_id, status__in=OPEN_STATUSES).order_by("pk"):
-        tickets.ticket_transition(ticket_id=child.pk, actor=actor, to_status=Status.RESOLVED)
+        tickets.ticket_transition(ticket_id=child.pk, actor=actor, to_status=Status.RESOLVED, channel=channel)
     if outage.ticket.status != Status.RESOLVED:
-        tickets.ticket_transition(ticket_id=outage.ticket_id, actor=actor, to_status=Status.RESOLVED)
+        tickets.ticket_transition(ticket_id=outage.ticket_id, actor=actor, to_status=Status.RESOLVED,
+                                  channel=channel)
     now = timezone.now()
     Outage.objects.filter(pk=outage.pk).update(all_clear=all_clear, all_clear_sent_at=now, next_update_due_at=None)
     return Outage.objects.select_related("ticket").get(pk=outage.pk)
 
 
 @transaction.atomic
-def permanent_fix_record(*, actor: User, outage_id: int, text: str) -> Outage:
+def permanent_fix_record(*, actor: User, outage_id: int, text: str, channel: str = Channel.API) -> Outage:
     """A problem closes only once its permanent fix is in place; this records it."""
     outage = _lock(outage_id)
     _require_runner(actor, outage)
@@ -310,7 +360,8 @@ def permanent_fix_record(*, actor: User, outage_id: int, text: str) -> Outage:
         raise ValidationError({"permanent_fix": ["Describe the permanent fix."]})
     outage.permanent_fix = text.strip()
     outage.save(update_fields=["permanent_fix"])
-    record(outage.ticket, actor=actor, step="permanent_fix", text=f"Permanent fix: {outage.permanent_fix}")
+    record(outage.ticket, actor=actor, step="permanent_fix", channel=channel,
+           text=f"Permanent fix: {outage.permanent_fix}")
     return outage
 
 

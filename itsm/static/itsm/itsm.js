@@ -86,7 +86,11 @@
       var soon = parseInt(el.getAttribute("data-soon") || "5", 10);
       el.parentElement.classList.toggle("countdown--overdue", minutes < 0);
       el.parentElement.classList.toggle("countdown--due-soon", minutes >= 0 && minutes <= soon);
-      if (label !== el) label.textContent = minutes < 0 ? "Overdue by " + (-minutes) + " min" : "Due in " + minutes + " min";
+      if (label !== el) {
+        var prefix = label.getAttribute("data-countdown-prefix");
+        label.textContent = minutes < 0 ? "Overdue by " + (-minutes) + " min"
+          : (prefix ? prefix + " due in " : "Due in ") + minutes + " min";
+      }
     });
   }
 
