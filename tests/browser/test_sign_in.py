@@ -11,7 +11,7 @@ def test_each_role_lands_on_its_home(page, customer, technician, dispatcher):
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, dispatcher)
-    assert page.url.endswith("/queues/")
+    assert page.url.endswith("/queues/service-desk/")  # one group: straight to its board
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, technician)
