@@ -1,6 +1,5 @@
 """Log a call: find or add the caller, the plain questions, the SLA preview, and known outages."""
 
-import html
 import re
 
 import pytest
@@ -9,18 +8,11 @@ from django.urls import reverse
 
 from outages import services as outages
 from sla.matrix import Impact, Urgency
-from tickets.models import Service, Ticket
+from tickets.models import Ticket
+
+from .conftest import page_text
 
 pytestmark = pytest.mark.django_db
-
-
-def page_text(response) -> str:
-    return html.unescape(response.content.decode())
-
-
-@pytest.fixture
-def wifi(db, service_desk):
-    return Service.objects.create(name="Wi-Fi", slug="wifi", default_group=service_desk)
 
 
 def call(caller, **overrides):

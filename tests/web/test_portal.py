@@ -1,6 +1,5 @@
 """The customer portal: questions, the error pattern, the outage banner, a request's page, "me too"."""
 
-import html
 import re
 
 import pytest
@@ -11,18 +10,11 @@ from outages import services as outages
 from sla.matrix import Impact, Urgency
 from tickets import selectors, services
 from tickets.lifecycle import Status
-from tickets.models import Channel, Service, Ticket
+from tickets.models import Channel, Ticket
+
+from .conftest import page_text
 
 pytestmark = pytest.mark.django_db
-
-
-def page_text(response) -> str:
-    return html.unescape(response.content.decode())
-
-
-@pytest.fixture
-def wifi(db, service_desk):
-    return Service.objects.create(name="Wi-Fi", slug="wifi", default_group=service_desk)
 
 
 def make_ticket(user, title="Printer jammed", service=None, **extra):
