@@ -290,10 +290,12 @@ def entry_add(
     body: str,
     internal: bool = False,
     channel: str = Channel.API,
+    expected_version: int | None = None,
 ) -> ConversationEntry:
     """Post a public reply or an internal note.
 
     A requester's reply to a ticket waiting on them puts it back in process: the question was answered.
+    ``expected_version`` refuses the post when the ticket changed since the writer last saw it.
     """
     if internal and not permissions.is_staff(actor):
         raise NotAllowed("Only ITS staff can write internal notes.")
@@ -301,6 +303,7 @@ def entry_add(
     if not body:
         raise ValidationError({"body": ["A reply cannot be empty."]})
     ticket = _lock(ticket_id, actor)
+    _check_version(ticket, expected_version)
     if ticket.status in FINAL_STATUSES and not permissions.is_staff(actor):
         raise NotAllowed("This ticket is closed; please report a new problem instead.")
     now = timezone.now()

@@ -85,6 +85,18 @@ def test_stale_version_is_refused_and_nothing_is_overwritten(ticket, technician,
     assert not AuditEvent.objects.filter(ticket=ticket, new_value="Mail broken").exists()
 
 
+def test_a_reply_written_against_a_stale_version_is_refused_and_not_posted(ticket, technician, dispatcher):
+    seen = ticket.version
+    services.entry_add(ticket_id=ticket.pk, actor=dispatcher, body="Asked the customer for a screenshot.")
+
+    with pytest.raises(VersionConflict):
+        services.entry_add(ticket_id=ticket.pk, actor=technician, body="Could you send a screenshot?",
+                           expected_version=seen)
+
+    assert list(ConversationEntry.objects.filter(ticket=ticket).values_list("body", flat=True)) == [
+        "Asked the customer for a screenshot."]
+
+
 def test_every_write_increments_the_version(ticket, technician):
     first = ticket.version
     ticket = services.ticket_transition(ticket_id=ticket.pk, actor=technician, to_status="in_process")

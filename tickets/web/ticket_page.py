@@ -256,11 +256,9 @@ def _transition_with_text(request: HttpRequest, ticket: Ticket, form, form_name:
         return _page(request, ticket, status=422, **{form_name: form})
     try:
         with transaction.atomic():
-            # An empty update checks the version under the row lock before anything is written.
-            services.ticket_update(ticket_id=ticket.pk, actor=request.user, changes={}, channel=Channel.WEB,
-                                   expected_version=form.cleaned_data["version"])
+            # The text and the move are one step: a stale page writes neither.
             services.entry_add(ticket_id=ticket.pk, actor=request.user, body=form.cleaned_data[field],
-                               internal=internal, channel=Channel.WEB)
+                               internal=internal, channel=Channel.WEB, expected_version=form.cleaned_data["version"])
             services.ticket_transition(ticket_id=ticket.pk, actor=request.user, to_status=to_status,
                                        channel=Channel.WEB)
     except (VersionConflict, InvalidTransition, StateConflict) as error:
