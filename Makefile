@@ -8,10 +8,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint screenshots clean
+.PHONY: help install run test lint screenshots bench clean
 
 help: ## List the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -43,6 +43,9 @@ test: $(STAMP) ## Lint, then run the test suite (PYTEST_ARGS="-k sweep -x" passe
 
 lint: $(STAMP) ## Run ruff
 	$(BIN)/ruff check .
+
+bench: $(STAMP) ## Benchmarks on PostgreSQL in a database of their own: a table, and bench/results.json (BENCH_ARGS="--tickets 20000")
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 screenshots: $(STAMP) ## Save a screenshot of each role's main page, with the demo data, to docs/screenshots/
 	scripts/ensure-chromium.sh
