@@ -48,6 +48,11 @@ def pages_for(world):
     ]
 
 
+DUPLICATE_IDS = """() => { const seen = {};
+  document.querySelectorAll('[id]').forEach(el => seen[el.id] = (seen[el.id] || 0) + 1);
+  return Object.keys(seen).filter(id => seen[id] > 1); }"""
+
+
 def test_every_control_is_labelled_and_every_page_has_one_h1_and_a_language(new_page, request, world):
     for role, paths in pages_for(world):
         page = new_page()
@@ -56,6 +61,7 @@ def test_every_control_is_labelled_and_every_page_has_one_h1_and_a_language(new_
             page.goto(path)
             page.wait_for_load_state("networkidle")
             assert page.evaluate(UNLABELLED_CONTROLS) == [], f"{role} {path}"
+            assert page.evaluate(DUPLICATE_IDS) == [], f"{role} {path}: labels and links need unique ids"
             assert page.locator("h1").count() == 1, f"{role} {path}"
             assert page.evaluate("document.documentElement.lang") == "en"
             for badge in page.locator(".sla").all():
