@@ -241,7 +241,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "itsm.api_errors.exception_handler",
     # Quotas for the monitoring and mail doors, per integration token or routing key.
-    "DEFAULT_THROTTLE_RATES": {"integration": "600/min"},
+    "DEFAULT_THROTTLE_RATES": {"integration": env("INTEGRATION_THROTTLE_RATE", default="600/min")},
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
