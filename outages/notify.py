@@ -61,19 +61,24 @@ def render(ticket: Ticket, kind: str, context: dict) -> Rendered:
                     body_html=render_to_string(f"outages/email/{kind}.html", context))
 
 
-def _queue(ticket: Ticket, kind: str, to: list[str], *, context: dict, for_customer: bool = False,
-           distribution_list: DistributionList | None = None) -> Notification | None:
-    if not to:
-        return None
-    message = render(ticket, kind, context)
+def _build(ticket: Ticket, kind: str, to: list[str], message: Rendered, *, for_customer: bool = False,
+           distribution_list: DistributionList | None = None) -> Notification:
     root = ticket_notify.thread_id(ticket)
-    return outbox.queue(Notification(
+    return Notification(
         ticket=ticket, kind=kind, for_customer=for_customer, distribution_list=distribution_list, to=to,
         subject=message.subject, body_text=message.body_text, body_html=message.body_html,
         reply_to=ticket_notify.reply_address(ticket), created_at=timezone.now(),
         message_id=f"<ticket-{ticket.pk}.{uuid.uuid4().hex}@{ticket_notify._domain()}>",
         in_reply_to=root, references=root,
-    ))
+    )
+
+
+def _queue(ticket: Ticket, kind: str, to: list[str], *, context: dict, for_customer: bool = False,
+           distribution_list: DistributionList | None = None) -> Notification | None:
+    if not to:
+        return None
+    return outbox.queue(_build(ticket, kind, to, render(ticket, kind, context), for_customer=for_customer,
+                               distribution_list=distribution_list))
 
 
 def _emails(users) -> list[str]:
@@ -129,10 +134,13 @@ def update_sent(update: Update, *, include_community: bool = False, only_communi
         if only_community and audience != Audience.COMMUNITY:
             continue
         if audience == Audience.TICKET:
-            for person in affected_users(outage):
-                # One message each, so nobody sees the others' addresses.
-                _queue(outage.ticket, kind, _emails([person]), for_customer=person.pk == outage.ticket.requester_id,
-                       context={**context, "person": person})
+            # One message each, so nobody sees the others' addresses; the words are the same for all
+            # (what update_preview shows), so they are rendered once and written in one INSERT.
+            message = render(outage.ticket, kind, context)
+            outbox.queue_many([
+                _build(outage.ticket, kind, to, message, for_customer=person.pk == outage.ticket.requester_id)
+                for person in affected_users(outage) if (to := _emails([person]))
+            ])
             continue
         dlist = DistributionList.objects.filter(slug=audience, is_active=True).first()
         if dlist is not None:

@@ -42,9 +42,12 @@ def _due_thresholds(ticket, now: datetime) -> list[str]:
 
 
 def sla_sweep(*, now: datetime | None = None, batch_size: int = 500, max_batches: int = 100) -> SweepResult:
-    """Mark every threshold that has come due; returns what it examined and marked."""
-    from tickets.services import ticket_record_sla_threshold
+    """Mark every threshold that has come due; returns what it examined and marked.
 
+    A batch costs a fixed number of queries whatever its size: the locked read, one prefetch of the
+    groups' dispatchers, a read and a claiming UPDATE per threshold, two INSERTs (notifications, audit events)
+    and one UPDATE moving every row's next check.
+    """
     Ticket = apps.get_model("tickets", "Ticket")
     now = now or timezone.now()
     result = SweepResult()
@@ -57,19 +60,50 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = 500, max_batches
                 .order_by("sla_next_check_at")[:batch_size]
             )
             result.examined += len(due)
-            for ticket in due:
-                for flag in _due_thresholds(ticket, now):
-                    claimed = Ticket.objects.filter(pk=ticket.pk, **{flag: False}).update(**{flag: True})
-                    setattr(ticket, flag, True)
-                    if claimed:
-                        ticket_record_sla_threshold(ticket=ticket, threshold=flag, now=now)
-                        result.marked.append((ticket.pk, flag))
-                # Rows whose next check passed but whose flags were already set (a lost race,
-                # or a recomputation) still get their next check moved on, so none is re-read.
-                Ticket.objects.filter(pk=ticket.pk).update(sla_next_check_at=next_check_at(ticket))
+            if due:
+                _sweep_batch(Ticket, due, now, result)
         if len(due) < batch_size:
             break
     return result
+
+
+def _sweep_batch(Ticket, due: list, now: datetime, result: SweepResult) -> None:
+    from django.db.models import prefetch_related_objects
+
+    from tickets.services import ticket_record_sla_thresholds
+
+    wanted = {flag: [t for t in due if flag in _due_thresholds(t, now)] for flag, _, _ in THRESHOLDS}
+    marks = []
+    for flag, tickets in wanted.items():
+        if not tickets:
+            continue
+        # The rows are locked by this transaction (FOR UPDATE), so nobody can flip a flag between this
+        # read and the UPDATE: exactly the rows read as unclaimed are claimed, and only they are recorded
+        # (a flag already set by a recomputation or an earlier sweep is not recorded twice).
+        unclaimed = set(Ticket.objects.filter(pk__in=[t.pk for t in tickets], **{flag: False})
+                        .values_list("pk", flat=True))
+        if unclaimed:
+            Ticket.objects.filter(pk__in=unclaimed).update(**{flag: True})
+        for ticket in tickets:
+            setattr(ticket, flag, True)
+            if ticket.pk in unclaimed:
+                marks.append((ticket, flag))
+    if marks:
+        groups = {t.group_id: t.group for t, _ in marks if t.group is not None and t.assignee_id is None}
+        prefetch_related_objects(list(groups.values()), "dispatchers")
+        for ticket, _ in marks:  # the tickets of a group share its prefetched dispatchers
+            if ticket.group_id in groups:
+                ticket.group = groups[ticket.group_id]
+        position = {ticket.pk: index for index, ticket in enumerate(due)}
+        flags = [flag for flag, _, _ in THRESHOLDS]
+        marks.sort(key=lambda mark: (position[mark[0].pk], flags.index(mark[1])))  # ticket by ticket, as read
+        ticket_record_sla_thresholds(marks=marks, now=now)
+        result.marked.extend((ticket.pk, flag) for ticket, flag in marks)
+    # Rows whose next check passed but whose flags were already set (a lost race, or a recomputation)
+    # still get their next check moved on, so none is re-read.
+    for ticket in due:
+        ticket.sla_next_check_at = next_check_at(ticket)
+    Ticket.objects.bulk_update(due, ["sla_next_check_at"])
 
 
 def sla_reevaluate_operating_hours(*, now: datetime | None = None, batch_size: int = 500) -> int:

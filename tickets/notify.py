@@ -62,11 +62,12 @@ def _local(instant: datetime | None) -> str:
     return timezone.localtime(instant).strftime("%a %d %b %Y %H:%M %Z") if instant else "—"
 
 
-def _queue(ticket: Ticket, kind: str, to: list[str], *, extra: dict | None = None, first: bool = False,
-           for_customer: bool | None = None) -> None:
+def build(ticket: Ticket, kind: str, to: list[str], *, extra: dict | None = None, first: bool = False,
+          for_customer: bool | None = None, now=None) -> Notification | None:
+    """The outbox row for one message about ``ticket``, rendered but not saved; ``None`` with nobody to tell."""
     if not to:
-        return
-    now = timezone.now()
+        return None
+    now = now or timezone.now()
     context = {
         "ticket": ticket, "kind": kind, "site_url": settings.SITE_URL, "reply_address": reply_address(ticket),
         "respond_by": _local(ticket.respond_by), "resolve_by": _local(ticket.resolve_by), **(extra or {}),
@@ -90,7 +91,14 @@ def _queue(ticket: Ticket, kind: str, to: list[str], *, extra: dict | None = Non
         notification.message_id = f"<ticket-{ticket.pk}.{uuid.uuid4().hex}@{_domain()}>"
         notification.in_reply_to = root
         notification.references = root
-    outbox.queue(notification)
+    return notification
+
+
+def _queue(ticket: Ticket, kind: str, to: list[str], *, extra: dict | None = None, first: bool = False,
+           for_customer: bool | None = None) -> None:
+    notification = build(ticket, kind, to, extra=extra, first=first, for_customer=for_customer)
+    if notification is not None:
+        outbox.queue(notification)
 
 
 def _queue_people(ticket: Ticket) -> list[User]:
@@ -150,7 +158,9 @@ SLA_KINDS = {
 }
 
 
-def sla_threshold(ticket: Ticket, *, threshold: str) -> None:
+def sla_threshold(ticket: Ticket, *, threshold: str, now=None) -> Notification | None:
+    """The warning or breach message to whoever answers for the ticket, built but not saved (the sweep
+    queues a whole batch at once)."""
     kind, target, field = SLA_KINDS[threshold]
-    _queue(ticket, kind, _staff_audience(ticket, actor=None),
-           extra={"target": target, "due": _local(getattr(ticket, field))})
+    return build(ticket, kind, _staff_audience(ticket, actor=None), now=now,
+                 extra={"target": target, "due": _local(getattr(ticket, field))})

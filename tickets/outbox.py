@@ -53,6 +53,19 @@ def queue(notification: Notification) -> Notification:
     return notification
 
 
+def queue_many(notifications: list[Notification]) -> list[Notification]:
+    """``queue`` for many rows at once (an outage's children, a sweep batch): one INSERT, one dispatch."""
+    now = timezone.now()
+    for notification in notifications:
+        notification.created_at = notification.created_at or now
+        notification.next_attempt_at = notification.created_at
+    Notification.objects.bulk_create(notifications)
+    ids = [notification.pk for notification in notifications]
+    if ids:
+        transaction.on_commit(lambda: dispatch(ids))
+    return notifications
+
+
 def dispatch(ids: Iterable[int]) -> int:
     """Hand rows to the worker; a broker failure is logged, never raised: the relay retries."""
     from .tasks import send_notification

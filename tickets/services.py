@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from sla import services as sla
 
-from . import notify, permissions
+from . import notify, outbox, permissions
 from .errors import InvalidTransition, NotAllowed, StateConflict, TicketError, VersionConflict
 from .lifecycle import CUSTOMER_TRANSITIONS, FINAL_STATUSES, TRANSITIONS, Status, check_transition
 from .models import AuditEvent, Channel, Classification, ConversationEntry, Source, Ticket, User, Visibility
@@ -363,15 +363,6 @@ SLA_THRESHOLD_LABELS = {
 }
 
 
-def ticket_record_sla_threshold(*, ticket: Ticket, threshold: str, now: datetime) -> AuditEvent:
-    """Put an SLA warning or breach, claimed once by the sweep, on the timeline and in the outbox."""
-    notify.sla_threshold(ticket, threshold=threshold)
-    return AuditEvent.objects.create(
-        ticket=ticket, actor=None, channel=Channel.TASK, action=AuditEvent.Action.SLA, field=threshold,
-        new_value=SLA_THRESHOLD_LABELS[threshold], internal=True, created_at=now,
-    )
-
-
 @transaction.atomic
 def ticket_sla_reevaluate(*, ticket_id: int, now: datetime) -> bool:
     """The service's operating hours began: apply the ticket's real impact from the opening."""
@@ -514,3 +505,106 @@ def tickets_bulk_update(
     if failures:
         raise BulkUpdateFailed(failures, len(tickets))
     return updated, unchanged
+
+
+# --- Resolving many tickets at once (an outage's children) ----------------------------------
+
+# The columns a status change writes, as ``ticket_transition`` saves them (``_save``).
+_STATUS_SAVE_FIELDS = sorted({"status", *sla.SLA_FIELDS, "updated_at", "version"})
+
+
+@transaction.atomic
+def tickets_resolve_many(*, actor: User | None, queryset, channel: str = Channel.API) -> list[Ticket]:
+    """Resolve every ticket of ``queryset`` with a fixed number of queries, whatever their number.
+
+    Each ticket gets exactly what ``ticket_transition(to_status=RESOLVED)`` gives it: the status
+    machine's check, the SLA state (``sla_status_changed`` on the instance), ``updated_at``,
+    ``version`` + 1, one STATUS audit event and the requester's "resolved" notification; but the
+    rows are locked in one query (id order, like ``tickets_bulk_update``), written in one UPDATE
+    (PostgreSQL; batched ``bulk_update`` elsewhere) and the events and notifications inserted with
+    ``bulk_create``. A ticket the machine refuses raises ``InvalidTransition`` and changes nothing.
+    """
+    from sla.calendars import ClockCache
+
+    locked = queryset.select_for_update(of=("self",)).select_related("requester", "group", "service")
+    if actor is not None:
+        locked = permissions.visible_tickets(actor, locked)
+    rows = list(locked.order_by("pk"))
+    if not rows:
+        return []
+    now = timezone.now()
+    clocks = ClockCache()  # one calendar load for all of them, not one per ticket
+    events: list[AuditEvent] = []
+    messages = []
+    for ticket in rows:
+        check_transition(ticket.status, Status.RESOLVED, as_customer=False)
+        old = ticket.status
+        ticket.status = Status.RESOLVED
+        sla.sla_status_changed(ticket, old=old, new=Status.RESOLVED, now=now, clocks=clocks)
+        ticket.updated_at = now
+        ticket.version += 1
+        events.append(_event(ticket, actor=actor, channel=channel, action=AuditEvent.Action.STATUS, now=now,
+                             field="status", old=old, new=Status.RESOLVED))
+        message = notify.build(ticket, notify.Kind.RESOLVED, notify._addresses([ticket.requester], actor=actor),
+                               now=now)
+        if message is not None:
+            messages.append(message)
+    _bulk_write_tickets(rows, _STATUS_SAVE_FIELDS)
+    AuditEvent.objects.bulk_create(events)
+    outbox.queue_many(messages)
+    return rows
+
+
+def _bulk_write_tickets(rows: list[Ticket], fields: list[str]) -> None:
+    """Write ``fields`` of every row: one ``UPDATE ... FROM unnest(...)`` on PostgreSQL.
+
+    Django's ``bulk_update`` builds a ``CASE WHEN id = ... THEN ...`` per column, which PostgreSQL
+    evaluates row by row (quadratic in the batch); the unnest join stays one linear statement.
+    """
+    import json
+
+    from django.db import connection
+    from django.db.models import JSONField
+
+    if connection.vendor != "postgresql":
+        Ticket.objects.bulk_update(rows, fields)
+        return
+    quote = connection.ops.quote_name
+    meta = Ticket._meta
+    columns, casts, values = [meta.pk.column], [f"%s::{meta.pk.db_type(connection)}[]"], [[t.pk for t in rows]]
+    for name in fields:
+        field = meta.get_field(name)
+        columns.append(field.column)
+        if isinstance(field, JSONField):
+            casts.append("%s::text[]::jsonb[]")
+            values.append([None if getattr(t, field.attname) is None else
+                           json.dumps(getattr(t, field.attname), cls=field.encoder) for t in rows])
+        else:
+            casts.append(f"%s::{field.db_type(connection)}[]")
+            values.append([field.get_db_prep_save(getattr(t, field.attname), connection) for t in rows])
+    assignments = ", ".join(f"{quote(column)} = v.{quote(column)}" for column in columns[1:])
+    sql = (f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "
+           f"FROM unnest({', '.join(casts)}) AS v({', '.join(quote(c) for c in columns)}) "
+           f"WHERE t.{quote(meta.pk.column)} = v.{quote(meta.pk.column)}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+
+
+def ticket_record_sla_thresholds(*, marks: list[tuple[Ticket, str]], now: datetime) -> list[AuditEvent]:
+    """Put SLA warnings and breaches, each claimed once by the sweep, on the timelines and in the outbox.
+
+    One batch, two INSERTs. ``marks`` are (ticket, threshold) pairs the sweep has claimed;
+    ``ticket.group.dispatchers`` should be prefetched, or each unassigned ticket asks for its group's dispatchers.
+    """
+    messages, events = [], []
+    queued_at = timezone.now()  # the outbox's clock, not the sweep's (a test may sweep "tomorrow")
+    for ticket, threshold in marks:
+        message = notify.sla_threshold(ticket, threshold=threshold, now=queued_at)
+        if message is not None:
+            messages.append(message)
+        events.append(AuditEvent(
+            ticket=ticket, actor=None, channel=Channel.TASK, action=AuditEvent.Action.SLA, field=threshold,
+            new_value=SLA_THRESHOLD_LABELS[threshold], internal=True, created_at=now,
+        ))
+    outbox.queue_many(messages)
+    return AuditEvent.objects.bulk_create(events)

@@ -100,3 +100,16 @@ def test_sweep_touches_only_the_due_tickets_among_thousands(customer, django_ass
     # One select for the batch, then a constant handful of statements per due ticket.
     assert len(queries) <= 2 + 5 * 4
     assert Ticket.objects.filter(respond_warned=True).count() == 5
+
+
+def test_a_batch_where_some_flags_are_already_set_records_every_other_one(customer):
+    # A recomputation can leave a ticket due whose flag is already set; the rest of the batch must still be
+    # claimed and recorded, each exactly once.
+    already, fresh = _emergency(customer), _emergency(customer)
+    Ticket.objects.filter(pk=already.pk).update(respond_warned=True)
+
+    result = sla_sweep(now=START + timedelta(minutes=12))
+
+    assert result.marked == [(fresh.pk, "respond_warned")]
+    assert _marks(already) == [] and _marks(fresh) == ["respond_warned"]
+    assert Ticket.objects.get(pk=already.pk).sla_next_check_at == already.respond_by
