@@ -67,6 +67,9 @@ def test_the_queue_reads_an_index_not_the_table(loaded):
     text = plan(board_query(group))
     if connection.vendor == "postgresql":
         assert "Seq Scan on tickets_ticket" not in text, text
-        assert "ticket_queue" in text, text
+        # One of the group's open-ticket indexes; at a million tickets the planner reads the first page off
+        # ticket_dispatch in order (bench/results.json), at this size it may as well sort a few hundred rows.
+        assert any(name in text for name in ("ticket_dispatch", "ticket_open_resolve", "ticket_open_counts",
+                                             "ticket_queue")), text
     else:
-        assert "ticket_queue" in text and "SEARCH tickets_ticket USING INDEX" in text, text
+        assert "SEARCH tickets_ticket USING INDEX" in text, text

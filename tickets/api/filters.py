@@ -30,8 +30,10 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
 
 
 class TicketFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    # distinct=False: these filter the ticket's own columns (no join can repeat a row), and SELECT DISTINCT
+    # over every column made the 1M-ticket queue list sort and compare whole rows.
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
     classification = django_filters.ChoiceFilter(choices=Classification.choices)
     breached = StrictBooleanFilter(method="filter_breached", label="Respond or resolve target breached")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
