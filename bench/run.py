@@ -228,7 +228,8 @@ class Harness:
         self.port = procs.free_port()
         python = sys.executable
         celery = procs.Service("celery", [
-            python, "-m", "celery", "-A", "itsm", "worker", "--pool", "prefork", "--concurrency",
+            python, "-m", "celery", "-A", "itsm", "worker", "-Q", "celery,intake,notifications,sla",
+            "--pool", "prefork", "--concurrency",
             str(self.celery_concurrency), "-n", f"bench-{self.run_id}@%h", "--without-gossip", "--without-mingle",
             "-l", "warning"], env=self.env, cwd=ROOT, log_path=self.work / "celery.log")
         self.services.append(celery)

@@ -150,6 +150,19 @@ CELERY_TIMEZONE = "UTC"
 # (not the broker message) is what guarantees the work, and the relay sends it later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# One queue per kind of work, so that a flood of one (an alert storm's mail) never delays another (the SLA
+# marks): replicas can run a worker per queue; the one development worker consumes them all.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "tickets.send_notification": {"queue": "notifications"},
+    "tickets.relay_notifications": {"queue": "notifications"},
+    "tickets.retry_inbound_events": {"queue": "intake"},
+    "tickets.poll_imap": {"queue": "intake"},
+    "sla.*": {"queue": "sla"},
+    "outages.remind_updates": {"queue": "sla"},
+}
+# The queues a worker that does everything consumes (`-Q celery,intake,notifications,sla`).
+WORKER_QUEUES = ("celery", "intake", "notifications", "sla")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "sla.sweep", "schedule": 60.0},

@@ -55,7 +55,7 @@ stop() {
 trap stop INT TERM HUP EXIT
 
 start web "$BIN/python" manage.py runserver 127.0.0.1:8000
-start worker "$BIN/celery" -A itsm worker -l info --concurrency 2
+start worker "$BIN/celery" -A itsm worker -l info --concurrency 2 -Q celery,intake,notifications,sla
 start beat "$BIN/celery" -A itsm beat -l info
 
 # Until Ctrl-C, or until one of them exits on its own: then the EXIT trap stops the others.
