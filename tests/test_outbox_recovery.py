@@ -12,8 +12,7 @@ from collections import Counter
 import pytest
 from kombu.exceptions import OperationalError as BrokerError
 
-from itsm.celery import app
-from tests.workers import delete_queue, worker_process
+from tests.workers import delete_queue, tasks_sent_to, worker_process
 from tickets import outbox, services
 from tickets.models import Notification
 from tickets.tasks import send_notification
@@ -39,7 +38,6 @@ def report(customer, n: int) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_every_notification_is_delivered_once_after_outages(smtp, customer, settings, monkeypatch, tmp_path):
     queue = f"test-outbox-{uuid.uuid4().hex[:12]}"
-    default_queue, app.conf.task_default_queue = app.conf.task_default_queue, queue
     settings.NOTIFICATION_REDISPATCH_SECONDS = 1
     worker_env = {
         "EMAIL_URL": f"smtp://127.0.0.1:{settings.EMAIL_PORT}", "NOTIFICATION_LEASE_SECONDS": "2",
@@ -47,34 +45,35 @@ def test_every_notification_is_delivered_once_after_outages(smtp, customer, sett
     }
     log_path = tmp_path / "worker.log"
 
-    # While no worker runs, changes commit and their notifications wait in the broker.
-    report(customer, BATCH)
-    # While the broker cannot be reached, changes still commit; their notifications wait as rows.
-    with monkeypatch.context() as patch:
-        patch.setattr(send_notification, "delay", lambda *a, **k: (_ for _ in ()).throw(BrokerError("refused")))
-        report(customer, BATCH)
-    assert Notification.objects.filter(state="pending").count() == 2 * BATCH
-    assert smtp.messages == []
-
     try:
-        # A worker starts on the messages waiting in the broker and is killed in the middle of them.
-        with worker_process(queue, log_path, **worker_env) as worker:
-            wait_until(lambda: len(smtp.messages) >= BATCH // 3, 60, "the first worker sent nothing",
-                       lambda: worker.log)
-            worker.kill()
-        in_flight = Notification.objects.filter(state="sending").count()
-        sent_before_restart = len(smtp.messages)
-        assert sent_before_restart < 2 * BATCH
+        with tasks_sent_to(queue):
+            # While no worker runs, changes commit and their notifications wait in the broker.
+            report(customer, BATCH)
+            # While the broker cannot be reached, changes still commit; their notifications wait as rows.
+            with monkeypatch.context() as patch:
+                patch.setattr(send_notification, "delay",
+                              lambda *a, **k: (_ for _ in ()).throw(BrokerError("refused")))
+                report(customer, BATCH)
+            assert Notification.objects.filter(state="pending").count() == 2 * BATCH
+            assert smtp.messages == []
 
-        # A new worker, and the relay (beat's job) dispatching what the broker never had or lost.
-        with worker_process(queue, log_path, **worker_env) as worker:
-            def all_sent() -> bool:
-                outbox.relay()
-                return not Notification.objects.exclude(state="sent").exists()
+            # A worker starts on the messages waiting in the broker and is killed in the middle of them.
+            with worker_process(queue, log_path, **worker_env) as worker:
+                wait_until(lambda: len(smtp.messages) >= BATCH // 3, 60, "the first worker sent nothing",
+                           lambda: worker.log)
+                worker.kill()
+            in_flight = Notification.objects.filter(state="sending").count()
+            sent_before_restart = len(smtp.messages)
+            assert sent_before_restart < 2 * BATCH
 
-            wait_until(all_sent, 90, "not every notification was sent", lambda: worker.log)
+            # A new worker, and the relay (beat's job) dispatching what the broker never had or lost.
+            with worker_process(queue, log_path, **worker_env) as worker:
+                def all_sent() -> bool:
+                    outbox.relay()
+                    return not Notification.objects.exclude(state="sent").exists()
+
+                wait_until(all_sent, 90, "not every notification was sent", lambda: worker.log)
     finally:
-        app.conf.task_default_queue = default_queue
         delete_queue(queue)
 
     message_ids = Counter(message["Message-ID"] for message in smtp.messages)

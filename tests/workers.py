@@ -43,6 +43,27 @@ def delete_queue(name: str) -> None:
             (Path(control_folder) / f"{name}.exchange").unlink(missing_ok=True)
 
 
+@contextmanager
+def tasks_sent_to(queue: str) -> Iterator[None]:
+    """Send every task to ``queue``, a test worker's own, whatever the project's routes say.
+
+    Celery builds its router once from ``task_routes``; it is rebuilt on the way in and on the way out.
+    """
+    saved = app.conf.task_default_queue, app.conf.task_routes
+    app.conf.task_default_queue, app.conf.task_routes = queue, {"*": {"queue": queue}}
+    _rebuild_router()
+    try:
+        yield
+    finally:
+        app.conf.task_default_queue, app.conf.task_routes = saved
+        _rebuild_router()
+
+
+def _rebuild_router() -> None:
+    app.amqp.flush_routes()
+    app.amqp.__dict__.pop("router", None)
+
+
 class Worker:
     def __init__(self, queue: str, log_path: Path, env: dict[str, str]) -> None:
         self.queue, self.log_path = queue, log_path

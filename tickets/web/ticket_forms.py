@@ -77,32 +77,35 @@ class ComposerForm(forms.Form):
         return data
 
 
-class ResolveForm(forms.Form):
+class _StatusStepForm(forms.Form):
+    """A status move that needs words from the technician, checked against the version the page showed."""
+
+    id_prefix = ""
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")  # two such forms share the page
+        super().__init__(*args, **kwargs)
+
+
+class ResolveForm(_StatusStepForm):
+    id_prefix = "resolve"
     note = forms.CharField(
         label="What did you do to fix it?", strip=True,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Sent to the customer as a public reply, with a “fixed / still broken” question.",
         error_messages={"required": "Describe the fix for the customer before resolving"},
     )
-    version = forms.IntegerField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", "resolve_%s")
-        super().__init__(*args, **kwargs)
 
 
-class CancelForm(forms.Form):
+class CancelForm(_StatusStepForm):
+    id_prefix = "cancel"
     reason = forms.CharField(
         label="Why are you cancelling it?", strip=True,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Kept as an internal note, for example “Duplicate of #123” or “Spam”.",
         error_messages={"required": "Say why the ticket is being cancelled"},
     )
-    version = forms.IntegerField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", "cancel_%s")
-        super().__init__(*args, **kwargs)
 
 
 class TransitionForm(forms.Form):
