@@ -80,9 +80,11 @@ def next_deadline_expression():
 
 
 def breached_q(now) -> Q:
-    """A running target is overdue: marked by the sweep, or past its deadline before the sweep got there."""
-    return (Q(responded_at__isnull=True, respond_breached=True) | Q(resolve_breached=True)
-            | Q(responded_at__isnull=True, respond_by__lte=now) | Q(resolve_by__lte=now))
+    """What the SLA badge calls breached: a running target marked by the sweep, or past its deadline before
+    the sweep got there. A waiting ticket's clock is paused, and its badge says so, so it is not counted."""
+    return ~Q(status__in=WAITING_STATUSES) & (
+        Q(responded_at__isnull=True, respond_breached=True) | Q(resolve_breached=True)
+        | Q(responded_at__isnull=True, respond_by__lte=now) | Q(resolve_by__lte=now))
 
 
 def order_by_urgency(queryset: QuerySet[Ticket], *, now) -> QuerySet[Ticket]:

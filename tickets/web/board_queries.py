@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from tickets import permissions, selectors
 from tickets.lifecycle import OPEN_STATUSES, WAITING_STATUSES
 from tickets.models import Group, Service, Ticket
+from tickets.selectors import breached_q
 
 DUE_SOON = timedelta(hours=1)
 NOT_A_DISPATCHER = "The queues are for dispatchers. Ask your team lead if you need to triage a group's tickets."
@@ -35,13 +36,6 @@ def board_group(user, slug: str) -> Group:
         return group
     raise PermissionDenied(NOT_A_DISPATCHER if not permissions.is_dispatcher(user)
                            else f"You don't dispatch {group.name}, so its queue is not yours to triage.")
-
-
-def breached_q(now: datetime) -> Q:
-    """Past a running deadline, or marked breached by the sweep (waiting tickets' clocks are paused)."""
-    running = ~Q(status__in=WAITING_STATUSES)
-    return (Q(responded_at__isnull=True, respond_breached=True) | Q(resolve_breached=True)
-            | (running & (Q(responded_at__isnull=True, respond_by__lte=now) | Q(resolve_by__lte=now))))
 
 
 def due_soon_q(now: datetime) -> Q:

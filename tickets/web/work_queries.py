@@ -22,8 +22,8 @@ PAGE_SIZE = 50
 DUE_SOON = timedelta(hours=1)
 _ID_SEARCH = re.compile(r"^#?(\d{1,9})$")
 
-# sla_rank from selectors.order_by_urgency: 0 breached (and running), 1 running, 2 paused. "Breached"
-# here means what the badge says: a paused ticket reads "Paused", so it is not counted as breached.
+# sla_rank from selectors.order_by_urgency: 0 breached (selectors.breached_q, what the badge says), 1 running,
+# 2 paused.
 BREACHED = Q(sla_rank=0)
 
 
