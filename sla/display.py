@@ -12,7 +12,7 @@ from tickets.lifecycle import OPEN_STATUSES, Status
 
 from .calendars import ClockCache
 from .matrix import TARGETS, Clock, Priority
-from .services import _RESOLVE_PAUSED, _RESPOND_PAUSED, WARNING_FRACTION, paused_time
+from .services import RESOLVE_PAUSED, RESPOND_PAUSED, WARNING_FRACTION, paused_time
 
 RESPOND, RESOLVE = "respond", "resolve"
 
@@ -74,7 +74,7 @@ def badge_for(ticket, target: str, *, now: datetime, clocks: ClockCache | None =
     calendar_id = ticket.service.calendar_id if ticket.service_id else None
     clock = clocks.clock(clock_kind, calendar_id)
     goal = getattr(TARGETS[Priority(ticket.priority)], target)
-    paused_statuses = _RESPOND_PAUSED if target == RESPOND else _RESOLVE_PAUSED
+    paused_statuses = RESPOND_PAUSED if target == RESPOND else RESOLVE_PAUSED
 
     if met_at is not None:
         if met_at > due:

@@ -42,8 +42,8 @@ SLA_FIELDS = [
 ]
 
 # Statuses in which each clock is stopped.
-_RESPOND_PAUSED = WAITING_STATUSES
-_RESOLVE_PAUSED = WAITING_STATUSES | {Status.RESOLVED}
+RESPOND_PAUSED = WAITING_STATUSES
+RESOLVE_PAUSED = WAITING_STATUSES | {Status.RESOLVED}
 
 
 def _iso(instant: datetime) -> str:
@@ -90,8 +90,8 @@ def _recompute(ticket, *, now: datetime, clocks: ClockCache) -> None:
     calendar_id, _ = _service_calendars(ticket)
     clock = clocks.clock(cell.clock, calendar_id)
     start = ticket.sla_started_at
-    respond_paused = paused_time(ticket, clock, _RESPOND_PAUSED, start=start, stop=ticket.responded_at)
-    resolve_paused = paused_time(ticket, clock, _RESOLVE_PAUSED, start=start)
+    respond_paused = paused_time(ticket, clock, RESPOND_PAUSED, start=start, stop=ticket.responded_at)
+    resolve_paused = paused_time(ticket, clock, RESOLVE_PAUSED, start=start)
 
     ticket.impact_category = cell.impact_category
     ticket.priority = cell.priority
@@ -102,7 +102,7 @@ def _recompute(ticket, *, now: datetime, clocks: ClockCache) -> None:
     ticket.respond_warn_at = clock.add(start, cell.respond * WARNING_FRACTION + respond_paused)
     ticket.resolve_warn_at = clock.add(start, cell.resolve * WARNING_FRACTION + resolve_paused)
     _mark_met_late(ticket)
-    ticket.sla_paused = ticket.status in _RESOLVE_PAUSED
+    ticket.sla_paused = ticket.status in RESOLVE_PAUSED
     ticket.sla_next_check_at = next_check_at(ticket)
 
 
@@ -154,7 +154,7 @@ def sla_status_changed(ticket, *, old: str, new: str, now: datetime, clocks: Clo
     pauses = [dict(p) for p in ticket.sla_pauses]
     if pauses and not pauses[-1].get("until"):
         pauses[-1]["until"] = _iso(now)
-    if new in _RESOLVE_PAUSED:
+    if new in RESOLVE_PAUSED:
         pauses.append({"status": new, "from": _iso(now), "until": None})
     ticket.sla_pauses = pauses
 
