@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 from datetime import timedelta
@@ -23,7 +22,10 @@ from pathlib import Path
 
 
 def _figure(values: list[float]) -> dict:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+    # The harness's own summary (median, min, max and the runs), with the precision a few-millisecond sweep needs.
+    from bench.stats import summarize  # here: run as a script, main() puts the project on the path first
+
+    return summarize(values, digits=6)
 
 
 class _Rollback(Exception):
