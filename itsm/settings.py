@@ -155,6 +155,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "tickets.send_notification": {"queue": "notifications"},
+    "tickets.send_notifications": {"queue": "notifications"},
     "tickets.relay_notifications": {"queue": "notifications"},
     "tickets.retry_inbound_events": {"queue": "intake"},
     "tickets.poll_imap": {"queue": "intake"},

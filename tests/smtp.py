@@ -15,6 +15,7 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.envelopes: list[tuple[list[str], EmailMessage]] = []
+        self.peers: set[tuple] = set()  # one (address, port) per client connection that sent mail
         self.refuse = False
         self._lock = threading.Lock()
 
@@ -24,6 +25,7 @@ class Mailbox:
         parsed = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         with self._lock:
             self.envelopes.append((list(envelope.rcpt_tos), parsed))
+            self.peers.add(tuple(session.peer))
         return "250 OK"
 
     @property

@@ -15,7 +15,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from tests.workers import delete_queue, tasks_sent_to, worker_process
 from tickets import outbox, services
 from tickets.models import Notification
-from tickets.tasks import send_notification
+from tickets.tasks import send_notifications
 
 BATCH = 60
 
@@ -51,7 +51,7 @@ def test_every_notification_is_delivered_once_after_outages(smtp, customer, sett
             report(customer, BATCH)
             # While the broker cannot be reached, changes still commit; their notifications wait as rows.
             with monkeypatch.context() as patch:
-                patch.setattr(send_notification, "delay",
+                patch.setattr(send_notifications, "delay",
                               lambda *a, **k: (_ for _ in ()).throw(BrokerError("refused")))
                 report(customer, BATCH)
             assert Notification.objects.filter(state="pending").count() == 2 * BATCH

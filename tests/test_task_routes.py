@@ -16,7 +16,8 @@ def queue_of(task_name: str) -> str:
 
 
 def test_mail_intake_and_sla_work_go_to_their_own_queues():
-    assert queue_of("tickets.send_notification") == queue_of("tickets.relay_notifications") == "notifications"
+    assert queue_of("tickets.send_notifications") == queue_of("tickets.relay_notifications") == "notifications"
+    assert queue_of("tickets.send_notification") == "notifications"
     assert queue_of("tickets.retry_inbound_events") == queue_of("tickets.poll_imap") == "intake"
     assert queue_of("sla.sweep") == queue_of("sla.reevaluate_operating_hours") == "sla"
     assert queue_of("outages.remind_updates") == "sla"

@@ -118,8 +118,12 @@ def _staff_audience(ticket: Ticket, *, actor: User | None) -> list[str]:
 
 
 def ticket_created(ticket: Ticket, *, actor: User) -> None:
-    _queue(ticket, Kind.RECEIVED, _addresses([ticket.requester], actor=None), first=True)
-    assignment_changed(ticket, actor=actor, old_assignee_id=None, old_group_id=None)
+    """The requester's receipt and the assignee's (or queue's) notice: one INSERT, one dispatch."""
+    messages = [
+        build(ticket, Kind.RECEIVED, _addresses([ticket.requester], actor=None), first=True),
+        _assignment_message(ticket, actor=actor, old_assignee_id=None, old_group_id=None),
+    ]
+    outbox.queue_many([message for message in messages if message is not None])
 
 
 def status_changed(ticket: Ticket, *, old: str, new: str, actor: User | None) -> None:
@@ -144,10 +148,18 @@ def public_reply(ticket: Ticket, *, author: User, body: str) -> None:
 
 def assignment_changed(ticket: Ticket, *, actor: User | None, old_assignee_id: int | None,
                        old_group_id: int | None) -> None:
+    message = _assignment_message(ticket, actor=actor, old_assignee_id=old_assignee_id, old_group_id=old_group_id)
+    if message is not None:
+        outbox.queue(message)
+
+
+def _assignment_message(ticket: Ticket, *, actor: User | None, old_assignee_id: int | None,
+                        old_group_id: int | None) -> Notification | None:
     if ticket.assignee_id is not None and ticket.assignee_id != old_assignee_id:
-        _queue(ticket, Kind.ASSIGNED_TO_YOU, _addresses([ticket.assignee], actor=actor))
-    elif ticket.group_id is not None and ticket.group_id != old_group_id and ticket.assignee_id is None:
-        _queue(ticket, Kind.ASSIGNED_TO_GROUP, _staff_audience(ticket, actor=actor))
+        return build(ticket, Kind.ASSIGNED_TO_YOU, _addresses([ticket.assignee], actor=actor))
+    if ticket.group_id is not None and ticket.group_id != old_group_id and ticket.assignee_id is None:
+        return build(ticket, Kind.ASSIGNED_TO_GROUP, _staff_audience(ticket, actor=actor))
+    return None
 
 
 SLA_KINDS = {

@@ -10,7 +10,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from tickets import outbox, services
 from tickets.models import Notification
-from tickets.tasks import send_notification
+from tickets.tasks import send_notifications
 
 REPORT = {"title": "Eduroam keeps dropping", "impact": "individual", "urgency": "impaired"}
 
@@ -78,7 +78,7 @@ def test_broker_down_at_commit_delays_the_mail_but_does_not_lose_it(smtp, eager_
         raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     with monkeypatch.context() as patch:
-        patch.setattr(send_notification, "delay", broker_unreachable)
+        patch.setattr(send_notifications, "delay", broker_unreachable)
         ticket = services.ticket_create(actor=customer, **REPORT)  # the change itself succeeds
 
     notification = Notification.objects.get(ticket=ticket)
@@ -142,4 +142,55 @@ def test_a_refused_delivery_is_retried_with_backoff_then_kept_with_its_error(smt
     client.post("/admin/tickets/notification/", {"action": "send_again", "_selected_action": [pk]})
     outbox.deliver(pk)
     assert Notification.objects.get(pk=pk).state == "sent"
+    assert len(smtp.messages) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_ticket_wakes_the_workers_once_for_all_its_mail(customer, email_service, dispatcher, monkeypatch):
+    dispatched = []
+    monkeypatch.setattr(send_notifications, "delay", dispatched.append)
+
+    ticket = services.ticket_create(actor=customer, service=email_service, **REPORT)
+
+    kinds = dict(Notification.objects.filter(ticket=ticket).values_list("pk", "kind"))
+    assert sorted(kinds.values()) == ["assigned_to_group", "received"]
+    assert dispatched == [sorted(kinds)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_rows_go_to_the_broker_in_batches_and_out_over_one_connection(smtp, customer, monkeypatch):
+    dispatched = []
+    monkeypatch.setattr(send_notifications, "delay", dispatched.append)
+    ticket = services.ticket_create(actor=customer, **REPORT)
+    dispatched.clear()
+    count = outbox.DISPATCH_BATCH * 2 + 7
+    with transaction.atomic():
+        outbox.queue_many([
+            Notification(ticket=ticket, kind="outage_update", for_customer=True, to=[f"user{i}@example.edu"],
+                         subject=f"Update {i}", body_text="Wi-Fi is back.", message_id=f"<update-{i}@example.edu>")
+            for i in range(count)
+        ])
+        assert dispatched == []  # nothing before commit
+
+    assert [len(batch) for batch in dispatched] == [outbox.DISPATCH_BATCH, outbox.DISPATCH_BATCH, 7]
+    assert sum(outbox.deliver_many(batch) for batch in dispatched) == count
+    assert len(smtp.messages) == count
+    assert len(smtp.peers) == len(dispatched)  # one SMTP session a batch, not one a message
+    assert not Notification.objects.filter(kind="outage_update").exclude(state="sent").exists()
+
+
+@pytest.mark.django_db
+def test_a_batch_skips_rows_another_worker_holds_and_keeps_failures_for_retry(smtp, customer):
+    tickets = [services.ticket_create(actor=customer, **{**REPORT, "title": f"Printer {i} jammed"}) for i in range(3)]
+    held, refused, fine = (Notification.objects.get(ticket=ticket).pk for ticket in tickets)
+    Notification.objects.filter(pk=held).update(state="sending", attempts=1, lease_until=later(4))
+
+    smtp.refuse = True
+    assert outbox.deliver_many([held, refused]) == 0
+    smtp.refuse = False
+    assert outbox.deliver_many([held, refused, fine]) == 1  # the refused one waits for its retry time
+
+    states = dict(Notification.objects.values_list("pk", "state"))
+    assert states == {held: "sending", refused: "pending", fine: "sent"}
+    assert "451" in Notification.objects.get(pk=refused).last_error
     assert len(smtp.messages) == 1
