@@ -2,6 +2,7 @@
 
 import zoneinfo
 from collections import defaultdict
+from datetime import datetime
 
 from .clock import BusinessCalendar, BusinessHoursClock, SlaClock, TwentyFourSevenClock
 from .matrix import Clock
@@ -15,18 +16,29 @@ def default_calendar() -> Calendar:
     return calendar
 
 
+# Calendars this process has read, by id, with the ``updated_at`` they were read at. Every ticket
+# created or re-triaged needs its calendar; reading the row alone (one query, not three) tells
+# whether the hours and holidays changed, since saving or deleting either touches the calendar.
+_loaded: dict[int, tuple[datetime, BusinessCalendar]] = {}
+
+
 def load_calendar(calendar_id: int | None = None) -> BusinessCalendar:
     """The calendar with its hours and holidays; ``None`` means the default calendar."""
     calendar = Calendar.objects.get(pk=calendar_id) if calendar_id else default_calendar()
+    known = _loaded.get(calendar.pk)
+    if known is not None and known[0] == calendar.updated_at:
+        return known[1]
     hours: dict[int, list] = defaultdict(list)
     for weekday, opens, closes in calendar.working_hours.values_list("weekday", "opens", "closes"):
         hours[weekday].append((opens, closes))
     holidays = frozenset(calendar.holidays.values_list("date", flat=True))
-    return BusinessCalendar(
+    loaded = BusinessCalendar(
         tz=zoneinfo.ZoneInfo(calendar.time_zone),
         hours={day: tuple(sorted(intervals)) for day, intervals in hours.items()},
         holidays=holidays,
     )
+    _loaded[calendar.pk] = (calendar.updated_at, loaded)
+    return loaded
 
 
 class ClockCache:

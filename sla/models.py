@@ -6,6 +6,7 @@ from datetime import time
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 def _validate_time_zone(value: str) -> None:
@@ -35,7 +36,33 @@ class Calendar(models.Model):
         return self.name
 
 
-class WorkingHours(models.Model):
+class _TouchesCalendar(models.Model):
+    """Saving or deleting a row marks its calendar changed, so processes reload it (sla.calendars).
+
+    Changes that bypass ``save`` and ``delete`` (``bulk_create``, ``QuerySet.update``) must touch
+    the calendar themselves: ``Calendar.objects.filter(pk=...).update(updated_at=now())``.
+    """
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        _touch(self.calendar_id)
+
+    def delete(self, *args, **kwargs):
+        calendar_id = self.calendar_id
+        deleted = super().delete(*args, **kwargs)
+        _touch(calendar_id)
+        return deleted
+
+
+def _touch(calendar_id: int | None) -> None:
+    if calendar_id is not None:
+        Calendar.objects.filter(pk=calendar_id).update(updated_at=timezone.now())
+
+
+class WorkingHours(_TouchesCalendar):
     """One working interval [opens, closes) on one weekday, in the calendar's local time."""
 
     class Weekday(models.IntegerChoices):
@@ -74,7 +101,7 @@ class WorkingHours(models.Model):
             raise ValidationError("These hours overlap other working hours on the same day.")
 
 
-class Holiday(models.Model):
+class Holiday(_TouchesCalendar):
     """A whole local date on which the calendar has no working time."""
 
     calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="holidays")
