@@ -57,14 +57,18 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return TicketSerializer
         return CustomerTicketSerializer
 
-    def _respond(self, ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
-        ticket = selectors.ticket_list(user=self.request.user).get(pk=ticket.pk)
+    def _respond(self, ticket: Ticket, code: int = status.HTTP_200_OK, *, fresh: bool = False) -> Response:
+        """The ticket as the caller may see it. ``fresh``: ``ticket`` was just read through the caller's
+        queryset, or just created, with its requester and assignee in hand: reading it again would
+        return the same row."""
+        if not fresh:
+            ticket = selectors.ticket_list(user=self.request.user).get(pk=ticket.pk)
         response = Response(self.get_serializer(ticket).data, status=code)
         response["ETag"] = _etag(ticket)
         return response
 
     def retrieve(self, request, *args, **kwargs):
-        return self._respond(self.get_object())
+        return self._respond(self.get_object(), fresh=True)
 
     @extend_schema(request=TicketWriteSerializer, responses={201: TicketSerializer})
     def create(self, request, *args, **kwargs):
@@ -81,7 +85,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 raise NotAllowed("Only ITS staff may log a ticket for someone else.")
             data["requester"] = customer_for_email(data.pop("requester_email"))
         ticket = services.ticket_create(actor=request.user, channel=Channel.API, supplied=set(data), **data)
-        return self._respond(ticket, status.HTTP_201_CREATED)
+        return self._respond(ticket, status.HTTP_201_CREATED, fresh=True)
 
     @extend_schema(request=TicketWriteSerializer, responses={200: TicketSerializer})
     def partial_update(self, request, *args, **kwargs):
