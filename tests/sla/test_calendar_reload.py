@@ -27,8 +27,8 @@ def test_an_unchanged_calendar_costs_one_query(default_calendar, django_assert_n
 def test_a_holiday_counts_from_the_next_ticket_and_stops_counting_once_removed(api, admin_user, default_calendar):
     assert THANKSGIVING not in load_calendar().holidays
 
-    created = api(admin_user).post("/api/v1/calendar/holidays/", {"date": THANKSGIVING.isoformat(), "name": "Thanksgiving"},
-                                   format="json")
+    created = api(admin_user).post("/api/v1/calendar/holidays/",
+                                   {"date": THANKSGIVING.isoformat(), "name": "Thanksgiving"}, format="json")
     assert created.status_code == 201, created.content
     assert THANKSGIVING in load_calendar().holidays
 
