@@ -8,6 +8,10 @@ after a weekend has only the working hours left, not the calendar hours).
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
 from tickets.lifecycle import OPEN_STATUSES, Status
 
 from .calendars import ClockCache
@@ -111,6 +115,38 @@ def badge_for(ticket, target: str, *, now: datetime, clocks: ClockCache | None =
                      due, clock_label, percent)
     state = "at_risk" if percent >= WARNING_FRACTION * 100 else "on_track"
     return Badge(target, state, "clock", f"{verb} in {format_duration(left)}", due, clock_label, percent)
+
+
+ICONS = {"clock": "◷", "pause": "‖", "cross": "✕", "tick": "✓"}
+
+
+def badge_html(badge: Badge, *, compact: bool = False) -> SafeString:
+    """The badge's markup: icon + words + bar, the colour being the third signal; the title and the
+    ``<time>`` give the exact due time in the viewer's time zone.
+
+    Built here rather than in a template partial: a queue page shows a hundred badges, and a
+    partial with three date filters each cost more than the rest of the page (see "Scaling").
+    """
+    modifier = " sla--compact" if compact else ""
+    icon = ICONS.get(badge.icon, "–")
+    bar = format_html('<span class="sla__bar" aria-hidden="true"><span style="width: {}%"></span></span>',
+                      badge.percent)
+    if badge.due is None:
+        return format_html('<span class="sla sla--{}{}" data-sla-state="{}"><span class="sla__icon" aria-hidden="true">'
+                           '{}</span> <span class="sla__text">{}</span> {}</span>',
+                           badge.state, modifier, badge.state, icon, badge.text, bar)
+    due = timezone.localtime(badge.due)
+    short = f"{due:%a} {due.day} {due:%b, %H:%M}"
+    title = f"{badge.label} {due:%a} {due.day} {due:%b %Y, %H:%M} {due.tzname()} ({badge.clock_label})"
+    if compact:
+        when = format_html('<time class="visually-hidden" datetime="{}">{} {} ({})</time>',
+                           due.isoformat(), badge.label, short, badge.clock_label)
+    else:
+        when = format_html('<span class="sla__due">{} <time datetime="{}">{}</time> · {}</span>',
+                           badge.label, due.isoformat(), short, badge.clock_label)
+    return format_html('<span class="sla sla--{}{}" data-sla-state="{}" title="{}"><span class="sla__icon" '
+                       'aria-hidden="true">{}</span> <span class="sla__text">{}</span> {} {}</span>',
+                       badge.state, modifier, badge.state, title, icon, badge.text, when, bar)
 
 
 def _percent(used: timedelta, goal: timedelta) -> int:

@@ -1,10 +1,10 @@
-"""``{% sla_badge ticket "respond" %}``: the one SLA badge partial, used by every page."""
+"""``{% sla_badge ticket "respond" %}``: the one SLA badge (``sla.display.badge_html``), used by every page."""
 
 from django import template
 from django.utils import timezone
 
 from sla.calendars import ClockCache
-from sla.display import badge_for
+from sla.display import badge_for, badge_html
 
 register = template.Library()
 
@@ -22,10 +22,10 @@ def _per_request(context) -> tuple[ClockCache, object]:
     return context.render_context["sla"]
 
 
-@register.inclusion_tag("sla/badge.html", takes_context=True)
-def sla_badge(context, ticket, target: str = "respond", compact: bool = False) -> dict:
+@register.simple_tag(takes_context=True)
+def sla_badge(context, ticket, target: str = "respond", compact: bool = False) -> str:
     clocks, now = _per_request(context)
-    return {"badge": badge_for(ticket, target, now=now, clocks=clocks), "compact": compact}
+    return badge_html(badge_for(ticket, target, now=now, clocks=clocks), compact=compact)
 
 
 @register.simple_tag(takes_context=True)

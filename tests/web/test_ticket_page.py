@@ -2,7 +2,8 @@
 
 import html
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -15,6 +16,7 @@ from tickets.models import Attachment, AuditEvent, Channel, ConversationEntry, N
 from tickets.web import ticket_presence, ticket_timeline
 
 pytestmark = pytest.mark.django_db
+MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("America/New_York"))
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -75,9 +77,13 @@ def test_signed_out_visitors_are_asked_to_sign_in(client, ticket):
 
 # --- What the page shows -----------------------------------------------------------------------
 
-def test_header_shows_the_facts_and_both_sla_badges(client, technician, ticket):
-    client.force_login(technician)
-    response = client.get(url(ticket))
+def test_header_shows_the_facts_and_both_sla_badges(client, technician, customer, email_service):
+    # Inside business hours: at night both business-hours badges would read "stopped".
+    with time_machine.travel(MONDAY_10AM, tick=False):
+        ticket = services.ticket_create(actor=customer, title="Outlook keeps asking for my password",
+                                        impact="individual", urgency="impaired", service=email_service)
+        client.force_login(technician)
+        response = client.get(url(ticket))
     text = page_text(response)
     assert response.status_code == 200
     assert f"#{ticket.pk}" in text and "Outlook keeps asking for my password" in text
