@@ -28,6 +28,7 @@ from .alerts import FIRING, RESOLVED, AlertBatch, PayloadError
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+_DECIDED_FIELDS = ["state", "decision", "summary", "ticket", "attempts", "error", "next_attempt_at", "processed_at"]
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def event_process(event_id: int) -> RawEvent:
     """Apply a stored event once. A failure leaves it ``failed`` with the error, to be retried later."""
     try:
         with transaction.atomic():
-            event = RawEvent.objects.select_for_update().get(pk=event_id)
+            event = RawEvent.objects.select_for_update(of=("self",)).select_related("integration").get(pk=event_id)
             if event.state not in (RawEvent.State.PENDING, RawEvent.State.FAILED):
                 return event
             outcome = _apply(event)
@@ -82,7 +83,8 @@ def event_process(event_id: int) -> RawEvent:
             event.ticket = outcome.ticket
             event.attempts += 1
             event.error, event.next_attempt_at, event.processed_at = "", None, timezone.now()
-            event.save()
+            # Not the body: it never changes, and it is the row's largest column.
+            event.save(update_fields=_DECIDED_FIELDS)
             return event
     except Exception as error:
         log.exception("Processing inbound event %s failed", event_id)
@@ -152,8 +154,8 @@ def alerts_apply(*, integration: Integration, batch: AlertBatch, now: datetime |
     group.occurrences += 1
     group.last_event_at = now
     group.save(update_fields=["occurrences", "last_event_at"])
-    _record(group, batch, now)
-    return _settle(integration, group, batch, now)
+    alerts = _record(group, batch, now)
+    return _settle(integration, group, batch, now, statuses={alert.status for alert in alerts})
 
 
 def _open_group(integration: Integration, key: str) -> AlertGroup | None:
@@ -212,8 +214,10 @@ def _description(batch: AlertBatch) -> str:
     return "\n\n".join(parts)[: readers.DESCRIPTION_MAX]
 
 
-def _record(group: AlertGroup, batch: AlertBatch, now: datetime) -> None:
-    """Each alert of the delivery: its state on the group, and one line on the ticket's timeline."""
+def _record(group: AlertGroup, batch: AlertBatch, now: datetime) -> list[Alert]:
+    """Each alert of the delivery: its state on the group, and one line on the ticket's timeline.
+
+    Returns every alert of the group, as it now stands."""
     known = {alert.fingerprint: alert for alert in group.alerts.select_for_update()}
     events = []
     for signal in batch.alerts:
@@ -226,7 +230,10 @@ def _record(group: AlertGroup, batch: AlertBatch, now: datetime) -> None:
         alert.starts_at = signal.starts_at or alert.starts_at
         alert.ends_at = signal.ends_at if signal.status == RESOLVED else None
         alert.occurrences += 1
-        alert.save()
+        if alert.pk:
+            alert.save(update_fields=_ALERT_FIELDS)
+        else:
+            alert.save()
         known[alert.fingerprint] = alert
         events.append(
             AuditEvent(
@@ -241,11 +248,16 @@ def _record(group: AlertGroup, batch: AlertBatch, now: datetime) -> None:
             )
         )
     AuditEvent.objects.bulk_create(events)
+    return list(known.values())
 
 
-def _settle(integration: Integration, group: AlertGroup, batch: AlertBatch, now: datetime) -> Outcome:
-    ticket = Ticket.objects.get(pk=group.ticket_id)
-    statuses = set(group.alerts.values_list("status", flat=True))
+_ALERT_FIELDS = ["status", "title", "severity", "labels", "link", "last_seen_at", "starts_at", "ends_at", "occurrences"]
+
+
+def _settle(integration: Integration, group: AlertGroup, batch: AlertBatch, now: datetime, *,
+            statuses: set[str]) -> Outcome:
+    """What the delivery means for the ticket, now that ``statuses`` are all its alerts' states."""
+    ticket = group.ticket  # read with the group, under the group's lock, in this transaction
     all_resolved = statuses == {RESOLVED} and (batch.complete or batch.group_resolved)
     if batch.firing:
         if ticket.status == Status.RESOLVED:
