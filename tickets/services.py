@@ -549,13 +549,13 @@ def tickets_resolve_many(*, actor: User | None, queryset, channel: str = Channel
                                now=now)
         if message is not None:
             messages.append(message)
-    _bulk_write_tickets(rows, _STATUS_SAVE_FIELDS)
+    tickets_write_fields(rows, _STATUS_SAVE_FIELDS)
     AuditEvent.objects.bulk_create(events)
     outbox.queue_many(messages)
     return rows
 
 
-def _bulk_write_tickets(rows: list[Ticket], fields: list[str]) -> None:
+def tickets_write_fields(rows: list[Ticket], fields: list[str]) -> None:
     """Write ``fields`` of every row: one ``UPDATE ... FROM unnest(...)`` on PostgreSQL.
 
     Django's ``bulk_update`` builds a ``CASE WHEN id = ... THEN ...`` per column, which PostgreSQL
