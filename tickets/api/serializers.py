@@ -17,6 +17,7 @@ from ..models import (
     Ticket,
     User,
 )
+from .representation import PlannedRepresentation
 
 
 class StrictCharField(serializers.CharField):
@@ -33,7 +34,7 @@ class UploadField(serializers.FileField):
     """A file part of a multipart upload: documented as bytes, where drf-spectacular would say a URL string."""
 
 
-class UserSummarySerializer(serializers.ModelSerializer):
+class UserSummarySerializer(PlannedRepresentation, serializers.ModelSerializer):
     name = serializers.SerializerMethodField()
 
     class Meta:
@@ -62,7 +63,7 @@ class MeSerializer(UserSummarySerializer):
         fields = [*UserSummarySerializer.Meta.fields, "is_staff"]
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(PlannedRepresentation, serializers.ModelSerializer):
     """The ticket as every client reads it. Derived SLA fields are read-only."""
 
     requester = UserSummarySerializer(read_only=True)
