@@ -87,8 +87,12 @@ class Notification(models.Model):
     )
     to = models.JSONField(help_text="Recipient addresses.")
     subject = models.CharField(max_length=255)
-    body_text = models.TextField()
+    body_text = models.TextField(blank=True, help_text="Empty until sent when the row was queued with a context.")
     body_html = models.TextField(blank=True)
+    context = models.JSONField(
+        default=dict, blank=True,
+        help_text="The facts a ticket message is rendered from when it is sent (tickets.notify.render).",
+    )
     reply_to = models.CharField(max_length=254, blank=True)
     message_id = models.CharField(max_length=255, unique=True)
     in_reply_to = models.CharField(max_length=255, blank=True)

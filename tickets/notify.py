@@ -1,7 +1,13 @@
-"""Who hears about what: turns ticket changes into outbox rows with rendered e-mails.
+"""Who hears about what: turns ticket changes into outbox rows, rendered when they are sent.
 
 Called by the ticket services inside their transaction. Nobody is mailed about their own action,
 and a person without an address is skipped.
+
+A row holds the facts of its message as they were when it was queued (``context``: the ticket's
+title, status, people and deadlines, a reply's words) and the worker fills the templates in at
+send time (``render``). The words are the ones rendering at queue time gave, but the changes that
+queue hundreds of messages at once (the SLA sweep, an outage's all-clear) no longer render them
+in their transaction: rendering cost more than everything else they do per ticket.
 """
 
 from __future__ import annotations
@@ -64,13 +70,15 @@ def _local(instant: datetime | None) -> str:
 
 def build(ticket: Ticket, kind: str, to: list[str], *, extra: dict | None = None, first: bool = False,
           for_customer: bool | None = None, now=None) -> Notification | None:
-    """The outbox row for one message about ``ticket``, rendered but not saved; ``None`` with nobody to tell."""
+    """The outbox row for one message about ``ticket``, not saved; ``None`` with nobody to tell."""
     if not to:
         return None
     now = now or timezone.now()
     context = {
-        "ticket": ticket, "kind": kind, "site_url": settings.SITE_URL, "reply_address": reply_address(ticket),
-        "respond_by": _local(ticket.respond_by), "resolve_by": _local(ticket.resolve_by), **(extra or {}),
+        "ticket": _ticket_facts(ticket), "kind": kind, "site_url": settings.SITE_URL,
+        "reply_address": reply_address(ticket), "respond_by": _local(ticket.respond_by),
+        "resolve_by": _local(ticket.resolve_by),
+        **{name: _person(value) if isinstance(value, User) else value for name, value in (extra or {}).items()},
     }
     title = ticket.title if len(ticket.title) <= 120 else ticket.title[:119] + "…"
     subject_values = {"title": title, "group": ticket.group or "", **(extra or {})}
@@ -78,9 +86,7 @@ def build(ticket: Ticket, kind: str, to: list[str], *, extra: dict | None = None
     root = thread_id(ticket)
     notification = Notification(
         ticket=ticket, kind=kind, for_customer=kind in CUSTOMER_KINDS if for_customer is None else for_customer,
-        to=to, subject=" ".join(subject.split())[:255],
-        body_text=render_to_string(f"tickets/email/{kind}.txt", context),
-        body_html=render_to_string(f"tickets/email/{kind}.html", context),
+        to=to, subject=" ".join(subject.split())[:255], context=context,
         reply_to=reply_address(ticket),
         created_at=now,
     )
@@ -92,6 +98,30 @@ def build(ticket: Ticket, kind: str, to: list[str], *, extra: dict | None = None
         notification.in_reply_to = root
         notification.references = root
     return notification
+
+
+def _person(user: User | None) -> dict | None:
+    if user is None:
+        return None
+    return {"username": user.username, "first_name": user.first_name, "email": user.email,
+            "get_full_name": user.get_full_name()}
+
+
+def _ticket_facts(ticket: Ticket) -> dict:
+    """What the mail templates read of the ticket (``tickets/email/``), as plain JSON values."""
+    return {
+        "pk": ticket.pk, "title": ticket.title, "description": ticket.description,
+        "get_status_display": ticket.get_status_display(), "get_priority_display": ticket.get_priority_display(),
+        "group": str(ticket.group) if ticket.group_id else None,
+        "requester": _person(ticket.requester), "assignee": _person(ticket.assignee),
+    }
+
+
+def render(notification: Notification) -> tuple[str, str]:
+    """The text and HTML bodies of a row queued by ``build``, from the facts it was queued with."""
+    kind = notification.kind
+    return (render_to_string(f"tickets/email/{kind}.txt", notification.context),
+            render_to_string(f"tickets/email/{kind}.html", notification.context))
 
 
 def _queue(ticket: Ticket, kind: str, to: list[str], *, extra: dict | None = None, first: bool = False,

@@ -104,6 +104,16 @@ def _claim(pk: int, now: datetime) -> bool:
     )
 
 
+def _fill_bodies(notification: Notification) -> dict:
+    """Render a row queued with its facts only; returns the rendered fields, to be kept once sent."""
+    if notification.body_text or not notification.context:
+        return {}
+    from .notify import render
+
+    notification.body_text, notification.body_html = render(notification)
+    return {"body_text": notification.body_text, "body_html": notification.body_html}
+
+
 def build_message(notification: Notification, connection=None) -> EmailMultiAlternatives:
     headers = {"Message-ID": notification.message_id, "Auto-Submitted": "auto-generated"}
     if notification.in_reply_to:
@@ -131,11 +141,12 @@ def deliver(pk: int) -> bool:
         return False
     notification = Notification.objects.get(pk=pk)
     try:
+        rendered = _fill_bodies(notification)
         build_message(notification).send()
-    except Exception as error:  # SMTP refusal, timeout, DNS...: keep the error for the administrators
+    except Exception as error:  # SMTP refusal, timeout, DNS, a template error: kept for the administrators
         _failed(notification, error)
         return False
-    _sent(pk)
+    _sent(pk, rendered)
     return True
 
 
@@ -153,22 +164,24 @@ def deliver_many(pks: Iterable[int]) -> int:
     try:
         for notification in Notification.objects.filter(pk__in=claimed).order_by("pk"):
             try:
+                rendered = _fill_bodies(notification)
                 connection.open()  # opened here, the backend keeps the session across send() calls
                 build_message(notification, connection=connection).send()
             except Exception as error:
                 _failed(notification, error)
                 connection.close()  # a broken session would fail every later message too
                 continue
-            _sent(notification.pk)
+            _sent(notification.pk, rendered)
             sent += 1
     finally:
         connection.close()
     return sent
 
 
-def _sent(pk: int) -> None:
+def _sent(pk: int, rendered: dict) -> None:
+    # The bodies rendered for sending are kept: the row shows what the person received.
     Notification.objects.filter(pk=pk, state=Notification.State.SENDING).update(
-        state=Notification.State.SENT, sent_at=timezone.now(), lease_until=None, last_error=""
+        state=Notification.State.SENT, sent_at=timezone.now(), lease_until=None, last_error="", **rendered
     )
 
 

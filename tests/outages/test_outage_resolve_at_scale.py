@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from outages import services as outages
 from outages.models import Outage
+from tickets import notify
 from tickets import services as tickets
 from tickets.lifecycle import Status
 from tickets.models import AuditEvent, Notification, Ticket, User
@@ -106,6 +107,9 @@ def test_the_bulk_notification_is_the_one_the_single_path_writes(raise_outage, i
     outages.outage_resolve(actor=incident_manager, outage_id=outage.pk, all_clear="Fixed.")
 
     one, bulk = (Notification.objects.get(ticket=t, kind=Notification.Kind.RESOLVED) for t in twins)
+    for row in (one, bulk):  # what the worker will send
+        row.body_text, row.body_html = notify.render(row)
+    assert "Status: Resolved" in one.body_text
     for field in ("to", "for_customer", "state", "reply_to", "in_reply_to", "references", "subject", "body_text",
                   "body_html"):
         expected = getattr(one, field)

@@ -138,3 +138,33 @@ def test_everyone_sees_on_the_timeline_which_mail_went_out(smtp, report, run, ap
         ("assigned_to_group", [dispatcher.email], "sent"),
         ("assigned_to_you", [technician.email], "sent"),
     ]
+
+
+def test_a_mail_tells_what_was_true_when_it_was_queued_and_the_row_keeps_what_was_sent(smtp, customer, technician,
+                                                                                       email_service, monkeypatch,
+                                                                                       django_capture_on_commit_callbacks):
+    from tickets.tasks import send_notifications
+
+    waiting = []
+    monkeypatch.setattr(send_notifications, "delay", waiting.append)  # the worker is slow today
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = services.ticket_create(actor=customer, title="Cannot send mail from Outlook", impact="individual",
+                                        urgency="impaired", service=email_service)
+    received = Notification.objects.get(ticket=ticket, kind="received")
+    assert received.body_text == ""  # rendered when it goes out, not in the reporter's request
+
+    # Before the worker gets to it, the ticket is re-titled and taken on.
+    services.ticket_update(ticket_id=ticket.pk, actor=technician, changes={
+        "title": "Outlook: error 0x800CCC0E", "assignee": technician, "status": "in_process"})
+    assert outbox.deliver_many(waiting[0]) == 1
+
+    [message] = smtp.to(customer.email)
+    text = message.get_body(("plain",)).get_content()
+    assert "Cannot send mail from Outlook" in text and "Status: New" in text
+    assert "0x800CCC0E" not in text and "In process" not in text
+    received.refresh_from_db()
+    assert received.state == "sent"
+    def lines(body: str) -> list[str]:
+        return [line.rstrip() for line in body.strip().splitlines()]
+
+    assert lines(received.body_text) == lines(text) and "Cannot send mail from Outlook" in received.body_html
