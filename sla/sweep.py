@@ -45,8 +45,9 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = 500, max_batches
     """Mark every threshold that has come due; returns what it examined and marked.
 
     A batch costs a fixed number of queries whatever its size: the locked read, one prefetch of the
-    groups' dispatchers, a read and a claiming UPDATE per threshold, two INSERTs (notifications, audit events)
-    and one UPDATE moving every row's next check.
+    groups' dispatchers, a read per threshold, two INSERTs (notifications, audit events) and one
+    UPDATE writing every row's flags and next check (a ticket row is rewritten once, not per column:
+    on this table each rewrite touches every index).
     """
     Ticket = apps.get_model("tickets", "Ticket")
     now = now or timezone.now()
@@ -77,13 +78,12 @@ def _sweep_batch(Ticket, due: list, now: datetime, result: SweepResult) -> None:
     for flag, tickets in wanted.items():
         if not tickets:
             continue
-        # The rows are locked by this transaction (FOR UPDATE), so nobody can flip a flag between this
-        # read and the UPDATE: exactly the rows read as unclaimed are claimed, and only they are recorded
-        # (a flag already set by a recomputation or an earlier sweep is not recorded twice).
+        # The rows are locked by this transaction (FOR UPDATE; SQLite serialises writers), so nobody
+        # can flip a flag between this read and the batch's UPDATE: exactly the rows read as unclaimed
+        # are claimed, and only they are recorded (a flag already set by a recomputation or an earlier
+        # sweep is not recorded twice).
         unclaimed = set(Ticket.objects.filter(pk__in=[t.pk for t in tickets], **{flag: False})
                         .values_list("pk", flat=True))
-        if unclaimed:
-            Ticket.objects.filter(pk__in=unclaimed).update(**{flag: True})
         for ticket in tickets:
             setattr(ticket, flag, True)
             if ticket.pk in unclaimed:
@@ -103,7 +103,7 @@ def _sweep_batch(Ticket, due: list, now: datetime, result: SweepResult) -> None:
     # still get their next check moved on, so none is re-read.
     for ticket in due:
         ticket.sla_next_check_at = next_check_at(ticket)
-    tickets_write_fields(due, ["sla_next_check_at"])
+    tickets_write_fields(due, [*(flag for flag, _, _ in THRESHOLDS), "sla_next_check_at"])
 
 
 def sla_reevaluate_operating_hours(*, now: datetime | None = None, batch_size: int = 500) -> int:
