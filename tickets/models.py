@@ -119,11 +119,16 @@ class Ticket(models.Model):
     impact = models.CharField(max_length=32, choices=Impact.choices, default=Impact.INDIVIDUAL)
     urgency = models.CharField(max_length=32, choices=Urgency.choices, default=Urgency.IMPAIRED)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.PORTAL)
-    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets")
+    # No single-column index on requester, group or assignee: ticket_requester_recent, ticket_queue and
+    # ticket_assignee_status lead with them, and every index is one more write per ticket saved.
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets",
+                                  db_index=False)
     service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets")
-    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets")
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets",
+                              db_index=False)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_tickets"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_tickets",
+        db_index=False,
     )
     parent = models.ForeignKey(
         "self",
