@@ -123,6 +123,65 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a live process has used so far; 0 for one that is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            stat = handle.read()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2:].split()  # fields from the state on: utime and stime are the 12th, 13th
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pids_of_command(name: str) -> list[int]:
+    """Processes whose command line starts with ``name`` (PostgreSQL's backends: "postgres: ...")."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                command = handle.read().split(b"\0", 1)[0].decode(errors="replace")
+        except OSError:
+            continue
+        # A backend renames itself ("postgres: 15/main: postgres itsm_bench ..."); the server is a path.
+        if command.startswith(name) or os.path.basename(command.split(" ", 1)[0]) == name:
+            found.append(int(entry))
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used by each kind of process between ``start`` and ``stop``.
+
+    ``kinds`` maps a kind to a function returning its pids at that moment. A process that exits in
+    between is not counted (PostgreSQL backends of short-lived connections); the harness's own
+    children that it waited for (``wrk``, ``pgbench``, the Django helper) are counted as "harness".
+    """
+
+    def __init__(self, kinds: dict[str, callable]) -> None:
+        self.kinds = kinds
+
+    def _snapshot(self) -> dict[str, dict[int, float]]:
+        return {kind: {pid: cpu_seconds(pid) for pid in pids()} for kind, pids in self.kinds.items()}
+
+    def start(self) -> None:
+        self._before, self._children_before, self._wall = self._snapshot(), _children_cpu(), time.monotonic()
+
+    def stop(self) -> dict:
+        after = self._snapshot()
+        # A process born during the step (a new PostgreSQL backend) counts from zero.
+        used = {kind: round(sum(cpu - self._before[kind].get(pid, 0.0) for pid, cpu in after[kind].items()), 2)
+                for kind in self.kinds}
+        used["harness"] = round(_children_cpu() - self._children_before, 2)
+        return {"wall_s": round(time.monotonic() - self._wall, 1), "cpu_s": used}
+
+
+def _children_cpu() -> float:
+    times = os.times()
+    return times.children_user + times.children_system
+
+
 class MemorySampler:
     """Every ``interval`` seconds, VmRSS of each process of each kind; keeps the peak per kind.
 

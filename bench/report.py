@@ -22,7 +22,10 @@ results.json (``schema`` 1)::
           "error": "..."                           # only when it could not run
         }, ...
       },
-      "table": [{"benchmark", "figure", "unit", "median", "min", "max", "target", "met"}, ...]
+      "table": [{"benchmark", "figure", "unit", "median", "min", "max", "target", "met"}, ...],
+      "cpu_by_step": {                             # where the time went, per step of the run
+        "<step>": {"wall_s": s, "cpu_s": {"web": s, "celery": s, "postgres": s, "harness": s}}, ...
+      }                                            # harness: wrk, pgbench and the Django helper it ran
     }
 
 A figure's ``median``/``min``/``max`` are over the R runs (``runs`` lists each run's value). For the
@@ -199,7 +202,7 @@ def machine_facts(*, postgresql: str | None, redis: str | None) -> dict:
     }
 
 
-def results_document(*, config: dict, machine: dict, benchmarks: dict) -> dict:
+def results_document(*, config: dict, machine: dict, benchmarks: dict, cpu: dict | None = None) -> dict:
     return {
         "schema": 1,
         "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
@@ -207,7 +210,19 @@ def results_document(*, config: dict, machine: dict, benchmarks: dict) -> dict:
         "machine": machine,
         "benchmarks": benchmarks,
         "table": table_rows(benchmarks),
+        "cpu_by_step": cpu or {},
     }
+
+
+def render_cpu(cpu_by_step: dict) -> str:
+    """One line per step: wall seconds and the CPU seconds of each kind of process, largest first."""
+    lines = []
+    for step, used in cpu_by_step.items():
+        kinds = sorted(used["cpu_s"].items(), key=lambda item: -item[1])
+        total = sum(seconds for _, seconds in kinds)
+        lines.append(f"  {step:<18} {used['wall_s']:>6.1f} s wall, {total:>6.1f} s CPU: "
+                     + ", ".join(f"{kind} {seconds:.1f}" for kind, seconds in kinds))
+    return "\n".join(lines)
 
 
 def write_results(path: Path, document: dict) -> None:

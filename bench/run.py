@@ -105,6 +105,8 @@ class Harness:
         self.run_id = f"{int(time.time()):x}"
         self.services: list[procs.Service] = []
         self.sampler: procs.MemorySampler | None = None
+        self.cpu_meter: procs.CpuMeter | None = None
+        self.cpu_by_step: dict[str, dict] = {}
         self.benchmarks: dict[str, dict] = {}
         self.load_info: dict = {}
         self.env = {
@@ -246,8 +248,25 @@ class Harness:
             "celery_worker": lambda: [celery.pid, *procs.children_of(celery.pid)],
         })
         self.sampler.start()
+        self.cpu_meter = procs.CpuMeter({
+            "web": lambda: [web.pid, *procs.children_of(web.pid)],
+            "celery": lambda: [celery.pid, *procs.children_of(celery.pid)],
+            "postgres": lambda: procs.pids_of_command("postgres"),
+        })
         self.say(f"gunicorn on 127.0.0.1:{self.port} with {self.web_workers} sync workers; Celery worker, prefork, "
                  f"concurrency {self.celery_concurrency}, broker {self.redis_url}")
+
+    def measure_cpu(self, key: str, step) -> None:
+        """Run one step and record the CPU each kind of process used for it, the Celery work it left
+        behind included (where the next bottleneck is: README, "Scaling")."""
+        if self.cpu_meter is None or not self.services:
+            step()
+            return
+        self.wait_celery_idle()
+        self.cpu_meter.start()
+        step()
+        self.wait_celery_idle()
+        self.cpu_by_step[key] = self.cpu_meter.stop()
 
     def wait_celery_ready(self, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
@@ -544,7 +563,7 @@ class Harness:
                 if number not in args.only:
                     continue
                 try:
-                    step()
+                    self.measure_cpu(key, step)
                 except Interrupted:
                     raise
                 except Exception as error:
@@ -589,13 +608,16 @@ class Harness:
                 "CONN_MAX_AGE", "60 (settings default)")},
         }
         document = report.results_document(config=config, machine=report.machine_facts(
-            postgresql=postgresql, redis=redis_version), benchmarks=self.benchmarks)
+            postgresql=postgresql, redis=redis_version), benchmarks=self.benchmarks, cpu=self.cpu_by_step)
         report.write_results(self.args.output, document)
         print()
         print(f"{self.args.tickets:,} tickets (seed {self.args.seed}); {self.args.repeat} runs of "
               f"{self.args.duration} s each; gunicorn {self.web_workers} sync workers, Celery concurrency "
               f"{self.celery_concurrency}, on {self.cores} cores")
         print(report.render_table(document["table"]))
+        if self.cpu_by_step:
+            print("\nCPU seconds used during each step (all its runs, and the Celery work it left behind):")
+            print(report.render_cpu(self.cpu_by_step))
         print(f"\nwritten: {self.args.output}")
 
 

@@ -1,6 +1,8 @@
 """The benchmark harness's pure pieces: statistics, wrk's output, the Lua it writes, results.json."""
 
 import json
+import os
+import time
 
 import pytest
 
@@ -138,7 +140,7 @@ class TestResults:
             "sla_sweep": {"title": "s", "available": False, "error": "ModuleNotFoundError"},
         }
         document = report.results_document(config={"tickets": 10}, machine={"cores": 2}, benchmarks=benchmarks)
-        assert set(document) == {"schema", "generated_at", "config", "machine", "benchmarks", "table"}
+        assert set(document) == {"schema", "generated_at", "config", "machine", "benchmarks", "table", "cpu_by_step"}
         assert document["generated_at"].endswith("Z")
         rows = {(row["benchmark"], row["figure"]): row for row in document["table"]}
         assert rows[("ticket_create_c8", "requests_per_s")]["met"] is True
@@ -154,3 +156,25 @@ class TestResults:
         facts = report.machine_facts(postgresql="15.2", redis="7.0")
         assert facts["cores"] >= 1 and facts["memory_mb"] > 0 and facts["python"].count(".") == 2
         assert facts["postgresql"] == "15.2" and facts["django"].startswith("5.")
+
+
+class TestCpuAccounting:
+    def test_a_busy_process_is_charged_its_cpu_and_a_gone_one_nothing(self):
+        from bench import procs
+
+        meter = procs.CpuMeter({"me": lambda: [os.getpid()], "nobody": lambda: [2 ** 22 + 7]})
+        meter.start()
+        deadline = time.process_time() + 0.3
+        while time.process_time() < deadline:  # burn 0.3 s of CPU in this process
+            pass
+        used = meter.stop()
+
+        assert used["cpu_s"]["me"] >= 0.25
+        assert used["cpu_s"]["nobody"] == 0
+        assert used["cpu_s"]["harness"] >= 0 and used["wall_s"] >= 0.2
+
+    def test_the_cpu_lines_put_the_largest_user_first(self):
+        text = report.render_cpu({"ticket_create_c8": {"wall_s": 31.0, "cpu_s": {"web": 18.5, "celery": 9.75,
+                                                                                  "postgres": 3.4, "harness": 0.4}}})
+        assert text.strip().startswith("ticket_create_c8")
+        assert "32.0 s CPU: web 18.5, celery 9.8, postgres 3.4, harness 0.4" in text
