@@ -36,6 +36,9 @@ run: $(STAMP) ## Migrate, load the demo data once, then run web (127.0.0.1:8000)
 # are taken from the environment when set (CI: PostgreSQL and Redis), embedded defaults otherwise.
 test: export DEBUG = 0
 test: export SECRET_KEY ?= test-only-not-secret
+# A broker, cache and mail folder of their own: tasks the tests leave queued must not reach a later
+# `make run`'s worker, which would look for their notifications in the development database.
+test: export ITSM_VAR_DIR ?= $(CURDIR)/var/test
 test: $(STAMP) ## Lint, then run the test suite (PYTEST_ARGS="-k sweep -x" passes arguments to pytest)
 	$(BIN)/ruff check .
 	scripts/ensure-chromium.sh
