@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from . import bulk
 from .models import Notification
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def queue_many(notifications: list[Notification]) -> list[Notification]:
     for notification in notifications:
         notification.created_at = notification.created_at or now
         notification.next_attempt_at = notification.created_at
-    Notification.objects.bulk_create(notifications)
+    bulk.insert_many(notifications)
     ids = [notification.pk for notification in notifications]
     if ids:
         transaction.on_commit(lambda: dispatch(ids))

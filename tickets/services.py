@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from sla import services as sla
 
-from . import notify, outbox, permissions
+from . import bulk, notify, outbox, permissions
 from .errors import InvalidTransition, NotAllowed, StateConflict, TicketError, VersionConflict
 from .lifecycle import CUSTOMER_TRANSITIONS, FINAL_STATUSES, TRANSITIONS, Status, check_transition
 from .models import AuditEvent, Channel, Classification, ConversationEntry, Source, Ticket, User, Visibility
@@ -550,7 +550,7 @@ def tickets_resolve_many(*, actor: User | None, queryset, channel: str = Channel
         if message is not None:
             messages.append(message)
     tickets_write_fields(rows, _STATUS_SAVE_FIELDS)
-    AuditEvent.objects.bulk_create(events)
+    bulk.insert_many(events)
     outbox.queue_many(messages)
     return rows
 
@@ -561,33 +561,7 @@ def tickets_write_fields(rows: list[Ticket], fields: list[str]) -> None:
     Django's ``bulk_update`` builds a ``CASE WHEN id = ... THEN ...`` per column, which PostgreSQL
     evaluates row by row (quadratic in the batch); the unnest join stays one linear statement.
     """
-    import json
-
-    from django.db import connection
-    from django.db.models import JSONField
-
-    if connection.vendor != "postgresql":
-        Ticket.objects.bulk_update(rows, fields)
-        return
-    quote = connection.ops.quote_name
-    meta = Ticket._meta
-    columns, casts, values = [meta.pk.column], [f"%s::{meta.pk.db_type(connection)}[]"], [[t.pk for t in rows]]
-    for name in fields:
-        field = meta.get_field(name)
-        columns.append(field.column)
-        if isinstance(field, JSONField):
-            casts.append("%s::text[]::jsonb[]")
-            values.append([None if getattr(t, field.attname) is None else
-                           json.dumps(getattr(t, field.attname), cls=field.encoder) for t in rows])
-        else:
-            casts.append(f"%s::{field.db_type(connection)}[]")
-            values.append([field.get_db_prep_save(getattr(t, field.attname), connection) for t in rows])
-    assignments = ", ".join(f"{quote(column)} = v.{quote(column)}" for column in columns[1:])
-    sql = (f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "
-           f"FROM unnest({', '.join(casts)}) AS v({', '.join(quote(c) for c in columns)}) "
-           f"WHERE t.{quote(meta.pk.column)} = v.{quote(meta.pk.column)}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+    bulk.update_many(rows, fields)
 
 
 def ticket_record_sla_thresholds(*, marks: list[tuple[Ticket, str]], now: datetime) -> list[AuditEvent]:
@@ -607,4 +581,5 @@ def ticket_record_sla_thresholds(*, marks: list[tuple[Ticket, str]], now: dateti
             new_value=SLA_THRESHOLD_LABELS[threshold], internal=True, created_at=now,
         ))
     outbox.queue_many(messages)
-    return AuditEvent.objects.bulk_create(events)
+    bulk.insert_many(events)
+    return events
