@@ -71,7 +71,8 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = 500, max_batches
 def _sweep_batch(Ticket, due: list, now: datetime, result: SweepResult) -> None:
     from django.db.models import prefetch_related_objects
 
-    from tickets.services import ticket_record_sla_thresholds, tickets_write_fields
+    from tickets.bulk import update_many
+    from tickets.services import ticket_record_sla_thresholds
 
     wanted = {flag: [t for t in due if flag in _due_thresholds(t, now)] for flag, _, _ in THRESHOLDS}
     marks = []
@@ -103,7 +104,7 @@ def _sweep_batch(Ticket, due: list, now: datetime, result: SweepResult) -> None:
     # still get their next check moved on, so none is re-read.
     for ticket in due:
         ticket.sla_next_check_at = next_check_at(ticket)
-    tickets_write_fields(due, [*(flag for flag, _, _ in THRESHOLDS), "sla_next_check_at"])
+    update_many(due, [*(flag for flag, _, _ in THRESHOLDS), "sla_next_check_at"])
 
 
 def sla_reevaluate_operating_hours(*, now: datetime | None = None, batch_size: int = 500) -> int:

@@ -52,11 +52,7 @@ def backoff(attempts: int) -> timedelta:
 
 def queue(notification: Notification) -> Notification:
     """Save the row in the current transaction and dispatch it after commit."""
-    now = notification.created_at or timezone.now()
-    notification.created_at = now
-    notification.next_attempt_at = now
-    notification.save()
-    transaction.on_commit(lambda: dispatch([notification.pk]))
+    queue_many([notification])
     return notification
 
 
@@ -137,18 +133,7 @@ def build_message(notification: Notification, connection=None) -> EmailMultiAlte
 
 def deliver(pk: int) -> bool:
     """Send one notification if this worker wins the claim; True when this call sent it."""
-    now = timezone.now()
-    if not _claim(pk, now):
-        return False
-    notification = Notification.objects.get(pk=pk)
-    try:
-        rendered = _fill_bodies(notification)
-        build_message(notification).send()
-    except Exception as error:  # SMTP refusal, timeout, DNS, a template error: kept for the administrators
-        _failed(notification, error)
-        return False
-    _sent(pk, rendered)
-    return True
+    return deliver_many([pk]) == 1
 
 
 def deliver_many(pks: Iterable[int]) -> int:
@@ -168,7 +153,7 @@ def deliver_many(pks: Iterable[int]) -> int:
                 rendered = _fill_bodies(notification)
                 connection.open()  # opened here, the backend keeps the session across send() calls
                 build_message(notification, connection=connection).send()
-            except Exception as error:
+            except Exception as error:  # SMTP refusal, timeout, DNS, a template error: kept for the administrators
                 _failed(notification, error)
                 connection.close()  # a broken session would fail every later message too
                 continue

@@ -549,19 +549,10 @@ def tickets_resolve_many(*, actor: User | None, queryset, channel: str = Channel
                                now=now)
         if message is not None:
             messages.append(message)
-    tickets_write_fields(rows, _STATUS_SAVE_FIELDS)
+    bulk.update_many(rows, _STATUS_SAVE_FIELDS)
     bulk.insert_many(events)
     outbox.queue_many(messages)
     return rows
-
-
-def tickets_write_fields(rows: list[Ticket], fields: list[str]) -> None:
-    """Write ``fields`` of every row: one ``UPDATE ... FROM unnest(...)`` on PostgreSQL.
-
-    Django's ``bulk_update`` builds a ``CASE WHEN id = ... THEN ...`` per column, which PostgreSQL
-    evaluates row by row (quadratic in the batch); the unnest join stays one linear statement.
-    """
-    bulk.update_many(rows, fields)
 
 
 def ticket_record_sla_thresholds(*, marks: list[tuple[Ticket, str]], now: datetime) -> list[AuditEvent]:
