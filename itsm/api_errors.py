@@ -17,7 +17,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from tickets.errors import InvalidTransition, NotAllowed, StateConflict, VersionConflict
+from tickets.errors import InvalidTransition, NotAllowed, ProcessConflict, StateConflict, VersionConflict
 
 NON_FIELD = "non_field_errors"
 
@@ -70,6 +70,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, VersionConflict):
         code = status.HTTP_412_PRECONDITION_FAILED if getattr(exc, "from_if_match", False) else status.HTTP_409_CONFLICT
         return Response(_body(str(exc), "stale_version", current_version=exc.current_version), status=code)
+    if isinstance(exc, ProcessConflict):
+        return Response(_body(str(exc), "outage_process", endpoint=exc.endpoint), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, StateConflict):
         return Response(_body(str(exc), "invalid_state"), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, NotAllowed):

@@ -1,8 +1,8 @@
 """'This is affecting me too': current outages as customers see them, and joining one.
 
 A customer may not set ``parent`` on a ticket, so joining an outage is the system's act: the
-customer's own incident is created already linked under the outage, and the same hook that any
-other link runs (``services.child_linked``) tells them once that the issue is known. Being a
+customer's own incident is created already linked under the outage (``tickets.process``), and
+``notify.known_issue`` tells them once that the issue is known, as ``services.children_link`` does. Being a
 child's requester is what puts them among ``services.affected_users``, so every later update
 reaches them.
 """
@@ -17,13 +17,13 @@ from django.utils import timezone
 
 from sla.matrix import Impact, Priority
 from tickets import permissions
-from tickets import services as tickets
+from tickets import process as ticket_process
 from tickets.errors import NotAllowed
 from tickets.lifecycle import FINAL_STATUSES, OPEN_STATUSES
 from tickets.models import Channel, Classification, Source, Ticket, User
 
+from . import notify
 from .models import Outage
-from .services import child_linked
 from .timeline import record
 
 # Most severe first: the one banner a page has room for shows the worst current outage.
@@ -96,13 +96,12 @@ def join_outage(*, outage_id: int, user: User, actor: User | None = None, title:
     parent = outage.ticket
     name = parent.service.name if parent.service_id else parent.title
     description = (description or "").strip() or f"Affected by the known problem #{parent.pk}: {parent.title}"
-    child = tickets.ticket_create(
+    child = ticket_process.process_ticket_create(
         actor=actor, requester=user, title=(title or "").strip() or f"Affected by: {name}"[:200],
         description=description, impact=impact or Impact.INDIVIDUAL, urgency=urgency or parent.urgency,
         service=parent.service, parent=parent, source=source, channel=channel,
     )
-    # Linked at creation, so run the link hook here: the requester hears once that the issue is known.
-    child_linked(child, parent)
+    notify.known_issue(outage, child)
     record(parent, actor=actor or user, step="children_linked", channel=channel, now=timezone.now(),
            text=f"Linked #{child.pk}: {user} is affected too.")
     return Joined(child, created=True)

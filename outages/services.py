@@ -1,9 +1,11 @@
 """The outage and problem process, one function per step, each in one transaction and on the timeline.
 
-Ticket changes (classification, assignee, parent links, statuses) go through ``tickets.services``
-so they keep their audit trail, SLA and notifications; what only this process knows (incident
-manager, communication plan, updates and approvals, workaround, all-clear) is kept in ``Outage``
-and ``Update``. Messages go out through ``outages.notify`` and the tickets outbox.
+Ticket changes (classification, assignee, parent links, resolving and closing) go through the
+ticket services' process doors (``tickets.process``), so they keep their audit trail, SLA and
+notifications; the generic ticket services refuse them, so this module is the only way to make them.
+What only this process knows (incident manager, responders, communication plan, updates and
+approvals, workaround, all-clear) is kept in ``Outage`` and ``Update``. Messages go out through
+``outages.notify`` and the outbox.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from tickets import process as ticket_process
 from tickets import services as tickets
-from tickets.errors import NotAllowed
+from tickets.errors import NotAllowed, StateConflict
 from tickets.lifecycle import FINAL_STATUSES, OPEN_STATUSES, Status
 from tickets.models import Channel, Classification, Source, Ticket, User
 from tickets.permissions import is_staff
@@ -73,9 +76,9 @@ def outage_raise(*, actor: User, title: str, impact: str, urgency: str, descript
     _require_staff(actor)
     if classification not in OUTAGE_CLASSES:
         raise ValidationError({"classification": ["Raise an outage or a problem."]})
-    ticket = tickets.ticket_create(actor=actor, title=title, description=description, impact=impact,
-                                   urgency=urgency, service=service, classification=classification,
-                                   source=Source.STAFF)
+    ticket = ticket_process.process_ticket_create(actor=actor, title=title, description=description, impact=impact,
+                                                  urgency=urgency, service=service, classification=classification,
+                                                  source=Source.STAFF)
     outage = Outage.objects.create(ticket=ticket, created_at=timezone.now(), audiences=[Audience.TICKET])
     record(ticket, actor=actor, step="raised", text=f"{ticket.get_classification_display()} raised.")
     if incident_manager is not None:
@@ -111,23 +114,64 @@ def incident_manager_set(*, actor: User, outage_id: int, user: User) -> Outage:
         raise ValidationError({"incident_manager": [
             f"{user} cannot run an outage: incident managers are ITS staff with the incident manager role."]})
     _require_open(outage)
-    tickets.ticket_update(ticket_id=outage.ticket_id, actor=actor, changes={"assignee": user})
+    ticket_process.process_ticket_assign(actor=actor, ticket_id=outage.ticket_id, assignee=user)
     outage.incident_manager = user
     outage.save(update_fields=["incident_manager"])
-    record(outage.ticket, actor=actor, step="incident_manager", text=f"Incident manager: {user}.")
+    text = f"Incident manager: {user}."
+    if outage.responders.filter(pk=user.pk).exists():
+        # The process keeps the incident manager apart from the team fixing it.
+        outage.responders.remove(user)
+        text += f" {user} no longer counts as a responder."
+    record(outage.ticket, actor=actor, step="incident_manager", text=text)
     return outage
+
+
+def _check_responders(outage: Outage, users: list[User]) -> None:
+    if bad := [str(user) for user in users if not is_staff(user)]:
+        raise ValidationError({"responders": [f"Only ITS staff work on an outage: {', '.join(bad)}."]})
+    if outage.incident_manager_id is not None and any(user.pk == outage.incident_manager_id for user in users):
+        raise ValidationError({"responders": [
+            f"{outage.incident_manager} is the incident manager, who is kept apart from the team fixing it."]})
+
+
+def _record_responders(outage: Outage, actor: User, text: str) -> None:
+    team = ", ".join(str(user) for user in outage.responders.order_by("pk")) or "nobody"
+    record(outage.ticket, actor=actor, step="responders", text=f"{text} Working on it: {team}.")
 
 
 @transaction.atomic
 def responders_set(*, actor: User, outage_id: int, users: list[User]) -> Outage:
-    """The technicians fixing it: recorded apart from the incident manager, as the process asks."""
+    """The technicians fixing it, replacing the list: recorded apart from the incident manager."""
     outage = _lock(outage_id)
     _require_runner(actor, outage)
-    if bad := [str(user) for user in users if not is_staff(user)]:
-        raise ValidationError({"responders": [f"Only ITS staff work on an outage: {', '.join(bad)}."]})
+    _check_responders(outage, users)
     outage.responders.set(users)
-    record(outage.ticket, actor=actor, step="responders",
-           text="Working on it: " + (", ".join(str(user) for user in users) or "nobody"))
+    _record_responders(outage, actor, "Responders replaced.")
+    return outage
+
+
+@transaction.atomic
+def responder_add(*, actor: User, outage_id: int, user: User) -> Outage:
+    """One more technician on the fix; adding someone already on it changes nothing."""
+    outage = _lock(outage_id)
+    _require_runner(actor, outage)
+    _require_open(outage)
+    _check_responders(outage, [user])
+    if not outage.responders.filter(pk=user.pk).exists():
+        outage.responders.add(user)
+        _record_responders(outage, actor, f"{user} joined the responders.")
+    return outage
+
+
+@transaction.atomic
+def responder_remove(*, actor: User, outage_id: int, user: User) -> Outage:
+    """A technician leaves the fix; one who was not on it is a 400, so a typo is not taken for success."""
+    outage = _lock(outage_id)
+    _require_runner(actor, outage)
+    if not outage.responders.filter(pk=user.pk).exists():
+        raise ValidationError({"user": [f"{user} is not a responder of #{outage.ticket_id}."]})
+    outage.responders.remove(user)
+    _record_responders(outage, actor, f"{user} left the responders.")
     return outage
 
 
@@ -149,11 +193,12 @@ def children_link(*, actor: User, outage_id: int, ticket_ids: list[int], channel
         if child.parent_id == outage.ticket_id:
             continue
         try:
-            child = tickets.ticket_update(ticket_id=ticket_id, actor=actor, changes={"parent": outage.ticket},
-                                          channel=channel)
+            child = ticket_process.process_ticket_link(actor=actor, ticket_id=ticket_id, parent=outage.ticket,
+                                                       channel=channel)
         except ValidationError as error:
             messages = "; ".join(error.messages)
             raise ValidationError({"tickets": [f"#{ticket_id}: {messages}"]}) from None
+        notify.known_issue(outage, child)
         linked.append(child)
     if linked:
         record(outage.ticket, actor=actor, step="children_linked", channel=channel,
@@ -162,12 +207,13 @@ def children_link(*, actor: User, outage_id: int, ticket_ids: list[int], channel
 
 
 @transaction.atomic
-def children_unlink(*, actor: User, outage_id: int, ticket_ids: list[int]) -> list[Ticket]:
+def children_unlink(*, actor: User, outage_id: int, ticket_ids: list[int], channel: str = Channel.API) -> list[Ticket]:
+    """Tickets found not to belong to the outage leave it; they go on as incidents of their own."""
     _require_staff(actor)
     outage = _lock(outage_id)
     children = list(Ticket.objects.filter(pk__in=ticket_ids, parent_id=outage.ticket_id).order_by("pk"))
     for child in children:
-        tickets.ticket_update(ticket_id=child.pk, actor=actor, changes={"parent": None})
+        ticket_process.process_ticket_link(actor=actor, ticket_id=child.pk, parent=None, channel=channel)
     if children:
         record(outage.ticket, actor=actor, step="children_unlinked",
                text="Unlinked " + ", ".join(f"#{child.pk}" for child in children) + ".")
@@ -192,8 +238,8 @@ def outage_reclassify(*, actor: User, outage_id: int, classification: str, chann
     _require_runner(actor, outage)
     if classification not in OUTAGE_CLASSES:
         raise ValidationError({"classification": ["An outage can become a problem, or a problem an outage."]})
-    tickets.ticket_update(ticket_id=outage.ticket_id, actor=actor, changes={"classification": classification},
-                          channel=channel)
+    ticket_process.process_ticket_reclassify(actor=actor, ticket_id=outage.ticket_id, classification=classification,
+                                             channel=channel)
     return Outage.objects.select_related("ticket").get(pk=outage.pk)
 
 
@@ -345,8 +391,8 @@ def outage_resolve(*, actor: User, outage_id: int, all_clear: str, channel: str 
     tickets.tickets_resolve_many(actor=actor, channel=channel,
                                  queryset=Ticket.objects.filter(parent_id=outage.ticket_id, status__in=OPEN_STATUSES))
     if outage.ticket.status != Status.RESOLVED:
-        tickets.ticket_transition(ticket_id=outage.ticket_id, actor=actor, to_status=Status.RESOLVED,
-                                  channel=channel)
+        ticket_process.process_ticket_transition(actor=actor, ticket_id=outage.ticket_id, to_status=Status.RESOLVED,
+                                                 channel=channel)
     now = timezone.now()
     Outage.objects.filter(pk=outage.pk).update(all_clear=all_clear, all_clear_sent_at=now, next_update_due_at=None)
     return Outage.objects.select_related("ticket").get(pk=outage.pk)
@@ -366,23 +412,21 @@ def permanent_fix_record(*, actor: User, outage_id: int, text: str, channel: str
     return outage
 
 
-def child_linked(child: Ticket, parent: Ticket) -> None:
-    """However a child is linked (here, a ticket PATCH, the web page), its requester hears once."""
-    outage = Outage.objects.filter(ticket_id=parent.pk).first()
-    if outage is not None:
-        notify.known_issue(outage, child)
-
-
-def close_guard(ticket: Ticket, actor: User | None) -> str | None:
-    """Asked by ``tickets.services`` before an outage or problem closes, by whatever door: why it may not."""
-    outage = Outage.objects.filter(ticket=ticket).first()
-    if outage is None:
-        return None
-    if actor is not None:
-        _require_runner(actor, outage)
+@transaction.atomic
+def outage_close(*, actor: User, outage_id: int, channel: str = Channel.API) -> Outage:
+    """Close once every child is closed (the Support Center has confirmed with each) and, for a problem,
+    once its permanent fix is recorded; refused with a 409 that says which is missing."""
+    outage = _lock(outage_id)
+    _require_runner(actor, outage)
+    ticket = outage.ticket
+    # The ticket services refuse first while a child is open (step 8 of the process); this transaction
+    # then undoes the move if a problem still lacks its permanent fix.
+    ticket_process.process_ticket_transition(actor=actor, ticket_id=ticket.pk, to_status=Status.CLOSED,
+                                             channel=channel)
     if ticket.classification == Classification.PROBLEM and not outage.permanent_fix.strip():
-        return f"Problem #{ticket.pk} closes when its permanent fix is in place; record the fix first."
-    return None
+        raise StateConflict(f"Problem #{ticket.pk} closes when its permanent fix is in place; record the fix first "
+                            f"(POST /api/v1/outages/{ticket.pk}/permanent-fix/).")
+    return Outage.objects.select_related("ticket").get(pk=outage.pk)
 
 
 def update_overdue(outage: Outage, now: datetime | None = None) -> bool:

@@ -103,7 +103,8 @@ class Row:
         return self.path.startswith(("/api/v1/outage", "/api/v1/reviews/"))
 
     def url(self, world) -> str:
-        names = {"id": self.target, "attachment_id": self.attachment, "outage_id": self.outage}
+        names = {"id": self.target, "attachment_id": self.attachment, "outage_id": self.outage,
+                 "user_id": "responder"}
         url = self.path.format(**{key: getattr(world, name).pk for key, name in names.items()
                                   if "{" + key + "}" in self.path})
         return f"{url}?{urlencode(self.query(world))}" if self.query else url
@@ -282,6 +283,14 @@ def responders_set(world, role, response):
     assert list(_reloaded(world, "outage").responders.all()) == [world.users["technician"]]
 
 
+def responders_replaced(world, role, response):
+    assert list(_reloaded(world, "staffed").responders.all()) == [world.deputy]
+
+
+def responder_removed(world, role, response):
+    assert list(_reloaded(world, "staffed").responders.all()) == []
+
+
 def child_linked(world, role, response):
     world.incident.refresh_from_db()
     assert world.incident.parent_id == world.outage.pk
@@ -451,8 +460,8 @@ MATRIX: list[Row] = [
         check=changed_to(group=lambda w: w.network)),
     Row("PATCH", TID, "raise impact", E(403, 404, 404, 200, 200, 200), body=lambda w: {"impact": "university"},
         check=changed_to(impact="university")),
-    Row("PATCH", TID, "reclassify", E(403, 404, 404, 200, 200, 200), body=lambda w: {"classification": "outage"},
-        check=changed_to(classification="outage")),
+    Row("PATCH", TID, "reclassify (the outage process's)", E(403, 404, 404, 409, 409, 409),
+        body=lambda w: {"classification": "outage"}),
     Row("PATCH", TID, "take in process", E(403, 404, 404, 200, 200, 200), body=lambda w: {"status": "in_process"},
         check=changed_to(status="in_process")),
     Row("PATCH", TID, "withdraw", E(200, 404, 404, 200, 200, 200), body=lambda w: {"status": "cancelled"},
@@ -524,8 +533,14 @@ MATRIX: list[Row] = [
     Row("GET", OID, "read", STAFF_ONLY, target="outage", check=outage_read),
     Row("POST", OID + "incident-manager/", "choose the incident manager", RUNNER, target="outage",
         body=lambda w: {"user": w.deputy.pk}, check=incident_manager_chosen),
-    Row("POST", OID + "responders/", "set responders", RUNNER, target="outage",
+    Row("POST", OID + "responders/", "add responders", RUNNER, target="outage",
         body=lambda w: {"users": [w.users["technician"].pk]}, check=responders_set),
+    Row("POST", OID + "responders/", "the incident manager is no responder", E(403, 403, 403, 403, 403, 400),
+        target="outage", body=lambda w: {"user": w.im.pk}),
+    Row("PUT", OID + "responders/", "replace the responders", RUNNER, target="staffed",
+        body=lambda w: {"users": [w.deputy.pk]}, check=responders_replaced),
+    Row("DELETE", OID + "responders/{user_id}/", "remove a responder", RUNNER, target="staffed",
+        check=responder_removed),
     Row("POST", OID + "children/", "link an incident", STAFF_ONLY, target="outage",
         body=lambda w: {"tickets": [w.incident.pk]}, check=child_linked),
     Row("POST", OID + "children/unlink/", "unlink a child", STAFF_ONLY, target="outage",
@@ -659,7 +674,11 @@ def _outage_world(make_user, im, admin, service) -> dict[str, Any]:
     outage_changes.change_decide(actor=admin, change_id=approved.pk, approve=True)
     outage_reviews.review_save(actor=im, outage_id=outage.pk, root_cause="A full spool disk.")
     published = resolved("Wi-Fi down in the library", review="published")
+    staffed = raised("Printing down")
+    responder = make_user("responder", staff=True)
+    outage_services.responder_add(actor=im, outage_id=staffed.pk, user=responder)
     return {"im": im, "deputy": deputy, "carol": carol, "outage": Outage.objects.get(pk=outage.pk),
+            "staffed": Outage.objects.get(pk=staffed.pk), "responder": responder,
             "child": child, "incident": unlinked, "held_update": held, "change": change, "approved_change": approved,
             "problem": raised("Mail is slow", classification="problem"),
             "resolved": resolved("VPN down", review="draft"), "submitted": resolved("Eduroam down", review="submitted"),

@@ -109,7 +109,7 @@ def test_the_outage_console_is_a_fixed_number_of_queries(client, incident_manage
 
     def grow(count: int) -> None:
         for n in range(count):
-            report(parent=outage.ticket)
+            outages.children_link(actor=incident_manager, outage_id=outage.pk, ticket_ids=[report().pk])
             outages.update_post(actor=incident_manager, outage_id=outage.pk, text=f"Still working on it ({n}).")
 
     grow(SMALL)

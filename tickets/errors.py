@@ -2,7 +2,7 @@
 
 from .lifecycle import InvalidTransition
 
-__all__ = ["InvalidTransition", "NotAllowed", "StateConflict", "TicketError", "VersionConflict"]
+__all__ = ["InvalidTransition", "NotAllowed", "ProcessConflict", "StateConflict", "TicketError", "VersionConflict"]
 
 
 class TicketError(Exception):
@@ -27,3 +27,15 @@ class VersionConflict(TicketError):
 
 class StateConflict(TicketError):
     """The action is allowed, but not in the current state (open children, a missing fix): HTTP 409."""
+
+
+class ProcessConflict(StateConflict):
+    """The change belongs to the outage process, which has its own door (HTTP 409 naming it).
+
+    ``endpoint`` is the API path that does it properly (with the all-clear, the process record, the
+    children's notices), so a client can follow it rather than guess.
+    """
+
+    def __init__(self, message: str, *, endpoint: str):
+        self.endpoint = endpoint
+        super().__init__(f"{message} Use {endpoint}.")

@@ -81,3 +81,30 @@ def check_transition(current: str, requested: str, *, as_customer: bool = False)
 
 def is_open(status: str) -> bool:
     return status in OPEN_STATUSES
+
+
+# What a public reply asks for when it lands on a closed or cancelled ticket: a new ticket that refers to it.
+FOLLOW_UP = "follow_up"
+
+
+def reply_move(current: str, *, from_requester: bool, from_staff: bool) -> str | None:
+    """What a public reply does to the ticket, whichever door it came through (e-mail, portal, page, API).
+
+    - The requester answering a question (Wait Customer) puts the ticket back In Process: the clock runs again.
+    - The requester writing to a resolved ticket says it is not fixed yet (the process's step 8):
+      Customer Responded, so a technician looks again.
+    - A customer writing to a closed or cancelled ticket starts a new ticket that refers to it
+      (``FOLLOW_UP``): a final ticket never reopens.
+    - Anything else (staff, followers on an open ticket) is a reply and moves nothing.
+
+    Returns the status to move to, ``FOLLOW_UP``, or ``None``.
+    """
+    if current in FINAL_STATUSES:
+        return None if from_staff else FOLLOW_UP
+    if not from_requester:
+        return None
+    if current == Status.WAIT_CUSTOMER:
+        return Status.IN_PROCESS
+    if current == Status.RESOLVED:
+        return Status.CUSTOMER_RESPONDED
+    return None

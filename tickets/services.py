@@ -13,14 +13,25 @@ from django.db import transaction
 from django.utils import timezone
 
 from sla import services as sla
+from sla.matrix import Impact, Urgency
 
 from . import bulk, notify, outbox, permissions
-from .errors import InvalidTransition, NotAllowed, StateConflict, TicketError, VersionConflict
-from .lifecycle import CUSTOMER_TRANSITIONS, FINAL_STATUSES, TRANSITIONS, Status, check_transition
+from .errors import InvalidTransition, NotAllowed, ProcessConflict, StateConflict, TicketError, VersionConflict
+from .lifecycle import (
+    CUSTOMER_TRANSITIONS,
+    FINAL_STATUSES,
+    FOLLOW_UP,
+    TRANSITIONS,
+    Status,
+    check_transition,
+    reply_move,
+)
 from .models import AuditEvent, Channel, Classification, ConversationEntry, Source, Ticket, User, Visibility
 
 # Fields whose change moves the SLA: the matrix cell, or the calendar the clock runs on.
 _REPRIORITISING_FIELDS = {"impact", "urgency", "service"}
+# Tickets that carry an outage process record (``outages.Outage``): only that process changes what it owns.
+PROCESS_CLASSIFICATIONS = frozenset({Classification.OUTAGE, Classification.PROBLEM})
 
 
 def _raw(value: Any) -> str:
@@ -94,7 +105,7 @@ def _refuse_staff_fields(actor: User, supplied: set[str], allowed: frozenset[str
 @transaction.atomic
 def ticket_create(
     *,
-    actor: User,
+    actor: User | None,
     title: str,
     impact: str,
     urgency: str,
@@ -114,7 +125,25 @@ def ticket_create(
     ``supplied`` names the fields the caller actually sent: a customer who sends a staff-only
     field is refused, never silently ignored. ``actor=None`` is the system itself (monitoring and
     e-mail intake), which has decided every field already and names the requester.
+
+    An outage or problem, or a child of one, is opened by the outage process (``tickets.process``):
+    asked for here, the answer is a 409 naming its endpoint.
     """
+    if classification in PROCESS_CLASSIFICATIONS and (actor is None or permissions.is_staff(actor)):
+        raise ProcessConflict("Outages and problems are raised by the outage process, which keeps their record.",
+                              endpoint="POST /api/v1/outages/ (or POST /api/v1/outages/promote/ for an incident)")
+    if parent is not None and parent.classification in PROCESS_CLASSIFICATIONS \
+            and (actor is None or permissions.is_staff(actor)):
+        raise ProcessConflict(f"A ticket joins #{parent.pk} through the outage process, which tells its requester.",
+                              endpoint=f"POST /api/v1/outages/{parent.pk}/children/")
+    return _create(actor=actor, title=title, impact=impact, urgency=urgency, description=description,
+                   service=service, group=group, assignee=assignee, parent=parent, requester=requester,
+                   classification=classification, source=source, channel=channel, supplied=supplied)
+
+
+def _create(*, actor: User | None, title: str, impact: str, urgency: str, description: str, service: Any,
+            group: Any, assignee: User | None, parent: Ticket | None, requester: User | None, classification: str,
+            source: str | None, channel: str, supplied: set[str] | None) -> Ticket:
     if actor is not None and not permissions.is_staff(actor):
         _refuse_staff_fields(actor, set(supplied or ()), permissions.CUSTOMER_CREATE_FIELDS | {"source"})
         requester, group, assignee, parent = actor, None, None, None
@@ -148,28 +177,30 @@ def ticket_create(
     return ticket
 
 
-# Called with (child, parent) when a ticket is linked under an outage or problem, inside the change's
-# transaction (outages registers the "known issue" notice to the child's requester).
-PARENT_LINK_HOOKS: list = []
-
-# Rules other apps add to closing an outage or problem (outages registers one in its AppConfig.ready):
-# each is called with (ticket, actor), returns why the ticket may not close yet or None, and may raise
-# NotAllowed when the actor has no say.
-CLOSE_GUARDS: list = []
+def _open_children(ticket: Ticket) -> str:
+    """The ticket's children that are not closed or cancelled, as "#12, #15" (empty when none)."""
+    pks = ticket.children.exclude(status__in=FINAL_STATUSES).order_by("pk").values_list("pk", flat=True)
+    return ", ".join(f"#{pk}" for pk in pks)
 
 
-def _check_may_close(ticket: Ticket, actor: User | None) -> None:
-    open_children = list(ticket.children.exclude(status__in=FINAL_STATUSES).order_by("pk").values_list("pk", flat=True))
-    if open_children:
-        listed = ", ".join(f"#{pk}" for pk in open_children)
-        raise StateConflict(f"#{ticket.pk} can close only when all its child tickets are closed; still open: {listed}.")
-    for guard in CLOSE_GUARDS:
-        if reason := guard(ticket, actor):
-            raise StateConflict(reason)
+def _refuse_process_transition(ticket: Ticket, to_status: str) -> None:
+    """An outage or problem ends through the outage process: its all-clear resolves the children and tells
+    everyone who was told; closing checks the children and a problem's permanent fix."""
+    kind = ticket.get_classification_display().lower()
+    if to_status == Status.RESOLVED:
+        raise ProcessConflict(f"#{ticket.pk} is an {kind}: it is resolved with its all-clear, which resolves its "
+                              "open children and tells everyone who was told.",
+                              endpoint=f"POST /api/v1/outages/{ticket.pk}/resolve/")
+    if to_status == Status.CLOSED:
+        raise ProcessConflict(f"#{ticket.pk} is an {kind}: it closes through the outage process.",
+                              endpoint=f"POST /api/v1/outages/{ticket.pk}/close/")
+    if to_status == Status.CANCELLED and (still_open := _open_children(ticket)):
+        raise ProcessConflict(f"#{ticket.pk} still has open child tickets ({still_open}); unlink them before "
+                              "cancelling it.", endpoint=f"POST /api/v1/outages/{ticket.pk}/children/unlink/")
 
 
 def _apply_transition(ticket: Ticket, *, actor: User | None, to_status: str, channel: str,
-                      now: datetime, events: list[AuditEvent]) -> set[str]:
+                      now: datetime, events: list[AuditEvent], process: bool = False) -> set[str]:
     as_customer = actor is not None and not permissions.is_staff(actor)
     if as_customer and not permissions.is_requester(actor, ticket):
         raise NotAllowed("Only the requester can withdraw or confirm this ticket; followers can reply.")
@@ -179,8 +210,11 @@ def _apply_transition(ticket: Ticket, *, actor: User | None, to_status: str, cha
         if to_status in allowed_for_staff and to_status not in allowed_for_customer:
             raise NotAllowed(f"Only ITS staff can move a ticket to “{to_status}”.")
     check_transition(ticket.status, to_status, as_customer=as_customer)
-    if to_status == Status.CLOSED and ticket.classification != Classification.INCIDENT:
-        _check_may_close(ticket, actor)
+    if ticket.classification in PROCESS_CLASSIFICATIONS and not process:
+        _refuse_process_transition(ticket, to_status)
+    if to_status == Status.CLOSED and (still_open := _open_children(ticket)):
+        raise StateConflict(f"#{ticket.pk} can close only when all its child tickets are closed; "
+                            f"still open: {still_open}.")
     old = ticket.status
     ticket.status = to_status
     changed = {"status"}
@@ -211,12 +245,22 @@ def ticket_transition(
     channel: str = Channel.API,
     expected_version: int | None = None,
 ) -> Ticket:
-    """Move a ticket through the status machine under a row lock; refused moves change nothing."""
+    """Move a ticket through the status machine under a row lock; refused moves change nothing.
+
+    Resolving or closing an outage or problem is the outage process's (409 naming its endpoint).
+    """
+    return _transition(ticket_id=ticket_id, actor=actor, to_status=to_status, channel=channel,
+                       expected_version=expected_version, process=False)
+
+
+def _transition(*, ticket_id: int, actor: User | None, to_status: str, channel: str,
+                expected_version: int | None, process: bool) -> Ticket:
     ticket = _lock(ticket_id, actor)
     _check_version(ticket, expected_version)
     now = timezone.now()
     events: list[AuditEvent] = []
-    changed = _apply_transition(ticket, actor=actor, to_status=to_status, channel=channel, now=now, events=events)
+    changed = _apply_transition(ticket, actor=actor, to_status=to_status, channel=channel, now=now, events=events,
+                                process=process)
     return _save(ticket, changed, now, events)
 
 
@@ -233,11 +277,46 @@ def ticket_update(
 
     Each changed field is one audit event. Impact, urgency or service changes recompute the SLA.
     Moving a ticket to another group unassigns a technician who is not a member of it.
+
+    What belongs to the outage process (classification, joining or leaving an outage, an outage's
+    incident manager, resolving or closing it) is refused with a 409 naming the outage endpoint.
     """
+    return _update(ticket_id=ticket_id, actor=actor, changes=changes, channel=channel,
+                   expected_version=expected_version, process=False)
+
+
+def _refuse_process_changes(ticket: Ticket, changes: Mapping[str, Any]) -> None:
+    """The fields only the outage process changes, each with the door that changes them properly."""
+    if "classification" in changes and changes["classification"] != ticket.classification:
+        if ticket.classification not in PROCESS_CLASSIFICATIONS:
+            raise ProcessConflict(f"#{ticket.pk} becomes an outage or problem by promotion, which opens the process "
+                                  "record and makes it the first child.", endpoint="POST /api/v1/outages/promote/")
+        raise ProcessConflict(f"#{ticket.pk} is reclassified by the outage process (outage ⇄ problem); it cannot "
+                              "become an incident again.", endpoint=f"POST /api/v1/outages/{ticket.pk}/reclassify/")
+    if "parent" in changes and _raw(changes["parent"]) != _raw(ticket.parent_id):
+        parent = changes["parent"]
+        if parent is not None and parent.classification in PROCESS_CLASSIFICATIONS:
+            raise ProcessConflict(f"A ticket joins #{parent.pk} through the outage process, which tells its "
+                                  "requester.", endpoint=f"POST /api/v1/outages/{parent.pk}/children/")
+        if parent is None and ticket.parent_id is not None:
+            raise ProcessConflict(f"#{ticket.pk} leaves #{ticket.parent_id} through the outage process.",
+                                  endpoint=f"POST /api/v1/outages/{ticket.parent_id}/children/unlink/")
+    if ticket.classification in PROCESS_CLASSIFICATIONS and "assignee" in changes \
+            and _raw(changes["assignee"]) != _raw(ticket.assignee_id):
+        raise ProcessConflict(f"#{ticket.pk}'s assignee is its incident manager, whom the service owner names.",
+                              endpoint=f"POST /api/v1/outages/{ticket.pk}/incident-manager/")
+
+
+def _update(*, ticket_id: int, actor: User | None, changes: Mapping[str, Any], channel: str,
+            expected_version: int | None, process: bool) -> Ticket:
     ticket = _lock(ticket_id, actor)
     _check_version(ticket, expected_version)
-    allowed = permissions.STAFF_UPDATE_FIELDS if permissions.is_staff(actor) else permissions.CUSTOMER_UPDATE_FIELDS
-    _refuse_staff_fields(actor, set(changes), allowed)
+    if actor is not None:
+        allowed = permissions.STAFF_UPDATE_FIELDS if permissions.is_staff(actor) \
+            else permissions.CUSTOMER_UPDATE_FIELDS
+        _refuse_staff_fields(actor, set(changes), allowed)
+    if not process:
+        _refuse_process_changes(ticket, changes)
 
     now = timezone.now()
     events: list[AuditEvent] = []
@@ -269,14 +348,11 @@ def ticket_update(
         if ticket.priority != old_priority:
             events.append(_event(ticket, actor=actor, channel=channel, action=AuditEvent.Action.CHANGED, now=now,
                                  field="priority", old=old_priority, new=ticket.priority))
-    if "parent" in changed and ticket.parent is not None:
-        for hook in PARENT_LINK_HOOKS:
-            hook(ticket, ticket.parent)
     if changed & {"assignee", "group"}:
         notify.assignment_changed(ticket, actor=actor, old_assignee_id=old_assignee_id, old_group_id=old_group_id)
     if "status" in changes and changes["status"] != ticket.status:
         changed |= _apply_transition(ticket, actor=actor, to_status=changes["status"], channel=channel,
-                                     now=now, events=events)
+                                     now=now, events=events, process=process)
     if not changed:
         return ticket
     return _save(ticket, changed, now, events)
@@ -294,7 +370,10 @@ def entry_add(
 ) -> ConversationEntry:
     """Post a public reply or an internal note.
 
-    A requester's reply to a ticket waiting on them puts it back in process: the question was answered.
+    A public reply moves the ticket as ``lifecycle.reply_move`` says, the same on every channel: the
+    requester answering a question puts it back in process, the requester writing to a resolved ticket
+    says it is not fixed (Customer Responded), and a customer writing to a closed or cancelled ticket
+    starts a follow-up ticket that refers to it; the entry returned is then the new ticket's first reply.
     ``expected_version`` refuses the post when the ticket changed since the writer last saw it.
     """
     if internal and not permissions.is_staff(actor):
@@ -304,8 +383,11 @@ def entry_add(
         raise ValidationError({"body": ["A reply cannot be empty."]})
     ticket = _lock(ticket_id, actor)
     _check_version(ticket, expected_version)
-    if ticket.status in FINAL_STATUSES and not permissions.is_staff(actor):
-        raise NotAllowed("This ticket is closed; please report a new problem instead.")
+    move = None if internal else reply_move(ticket.status, from_requester=actor.pk == ticket.requester_id,
+                                            from_staff=permissions.is_staff(actor))
+    if move == FOLLOW_UP:
+        follow_up = ticket_follow_up(follows=ticket, requester=actor, channel=channel)
+        return entry_add(ticket_id=follow_up.pk, actor=actor, body=body, channel=channel)
     now = timezone.now()
     entry = ConversationEntry.objects.create(
         ticket=ticket, author=actor, body=body, channel=channel, created_at=now,
@@ -316,11 +398,32 @@ def entry_add(
     changed: set[str] = set()
     if not internal:
         notify.public_reply(ticket, author=actor, body=body)
-    if ticket.status == Status.WAIT_CUSTOMER and actor.pk == ticket.requester_id and not internal:
-        changed = _apply_transition(ticket, actor=None, to_status=Status.IN_PROCESS, channel=channel,
-                                    now=now, events=events)
+    if move is not None:
+        # The system moves it on the customer's behalf: a customer may not choose these statuses themselves.
+        changed = _apply_transition(ticket, actor=None, to_status=move, channel=channel, now=now, events=events)
     _save(ticket, changed, now, events)
     return entry
+
+
+def ticket_follow_up(*, follows: Ticket, requester: User, channel: str, title: str = "",
+                     description: str = "") -> Ticket:
+    """A new ticket for someone who wrote to a closed or cancelled one; the old ticket's timeline points to it.
+
+    It keeps the old ticket's service (so it reaches the same queue) and starts at the default priority,
+    as any new report does; triage decides the rest.
+    """
+    intro = f"Follow-up to #{follows.pk} ({follows.title}), which is {follows.get_status_display().lower()}."
+    ticket = ticket_create(
+        actor=None, requester=requester, title=(title or f"Follow-up to #{follows.pk}: {follows.title}")[:200],
+        description=f"{intro}\n\n{description}".strip(), impact=Impact.INDIVIDUAL, urgency=Urgency.IMPAIRED,
+        service=follows.service, source=Source.EMAIL if channel == Channel.EMAIL else Source.PORTAL,
+        channel=channel,
+    )
+    AuditEvent.objects.create(
+        ticket=follows, actor=requester, channel=channel, action=AuditEvent.Action.CHANGED, field="follow_up",
+        new_value=str(ticket.pk), created_at=timezone.now(),
+    )
+    return ticket
 
 
 @transaction.atomic
@@ -496,7 +599,7 @@ def tickets_bulk_update(
             result = ticket_update(ticket_id=ticket.pk, actor=actor, changes=dict(changes), channel=channel)
         except NotAllowed as error:
             failures[ticket.pk] = ("not_allowed", str(error))
-        except (VersionConflict, InvalidTransition) as error:
+        except (VersionConflict, InvalidTransition, StateConflict) as error:
             failures[ticket.pk] = ("conflict", str(error))
         except ValidationError as error:
             failures[ticket.pk] = ("invalid", _failure_message(error))

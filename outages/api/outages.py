@@ -1,15 +1,14 @@
 """The outage process over HTTP: thin views, each calling one service of ``outages.services``."""
 
 from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from tickets.lifecycle import Status
-from tickets.models import Channel
-from tickets.services import ticket_transition
+from tickets.models import User
 
 from .. import services
 from ..models import Outage, Update
@@ -23,6 +22,7 @@ from .serializers import (
     PromoteSerializer,
     ReclassifySerializer,
     ResolveSerializer,
+    RespondersAddSerializer,
     TextSerializer,
     TicketIdsSerializer,
     UpdatePostSerializer,
@@ -92,12 +92,27 @@ class OutageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                                                user=_valid(UserRefSerializer, request)["user"])
         return self._respond(outage)
 
-    @extend_schema(request=UsersRefSerializer, responses={200: OutageSerializer})
-    @action(detail=True, methods=["post"])
+    @extend_schema(methods=["POST"], request=RespondersAddSerializer, responses={200: OutageSerializer})
+    @extend_schema(methods=["PUT"], request=UsersRefSerializer, responses={200: OutageSerializer})
+    @action(detail=True, methods=["post", "put"])
     def responders(self, request, id=None):
-        outage = services.responders_set(actor=request.user, outage_id=self.get_object().pk,
-                                         users=_valid(UsersRefSerializer, request)["users"])
+        """POST adds responders (``user`` or ``users``); PUT replaces the whole list. Never the incident manager."""
+        outage = self.get_object()
+        if request.method == "PUT":
+            outage = services.responders_set(actor=request.user, outage_id=outage.pk,
+                                             users=_valid(UsersRefSerializer, request)["users"])
+        else:
+            for user in _valid(RespondersAddSerializer, request)["users"]:
+                outage = services.responder_add(actor=request.user, outage_id=outage.pk, user=user)
         return self._respond(outage)
+
+    @extend_schema(request=None, responses={200: OutageSerializer})
+    @action(detail=True, methods=["delete"], url_path=r"responders/(?P<user_id>\d+)")
+    def responder(self, request, id=None, user_id=None):
+        """One responder leaves the fix."""
+        outage = self.get_object()
+        user = get_object_or_404(User, pk=int(user_id))
+        return self._respond(services.responder_remove(actor=request.user, outage_id=outage.pk, user=user))
 
     @extend_schema(request=TicketIdsSerializer, responses={200: ChildSerializer(many=True)})
     @action(detail=True, methods=["post"])
@@ -170,9 +185,7 @@ class OutageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def close(self, request, id=None):
         """Close: refused (409, naming them) while any child is open, and for a problem without its fix."""
-        outage = self.get_object()
-        ticket_transition(ticket_id=outage.ticket_id, actor=request.user, to_status=Status.CLOSED,
-                          channel=Channel.API)
+        outage = services.outage_close(actor=request.user, outage_id=self.get_object().pk)
         return self._respond(outage)
 
 

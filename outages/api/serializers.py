@@ -116,6 +116,20 @@ class UsersRefSerializer(serializers.Serializer):
     users = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), many=True)
 
 
+class RespondersAddSerializer(serializers.Serializer):
+    """One person (``user``) or several (``users``) join the responders; the others stay."""
+
+    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)
+    users = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), many=True,
+                                               required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        people = ([attrs["user"]] if "user" in attrs else []) + list(attrs.get("users", []))
+        if not people:
+            raise serializers.ValidationError({"user": ["Name the responder to add (user, or users for several)."]})
+        return {"users": list({person.pk: person for person in people}.values())}
+
+
 class TicketIdsSerializer(serializers.Serializer):
     tickets = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1,
                                     max_length=services.MAX_CHILDREN_PER_CALL)

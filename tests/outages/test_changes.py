@@ -12,6 +12,7 @@ from outages import changes
 from outages.models import ChangeRequest, Outage
 from tickets import services as tickets
 from tickets.models import AuditEvent
+from tickets.process import process_ticket_create
 
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 RFC = {
@@ -25,7 +26,7 @@ RFC = {
 
 @pytest.fixture
 def outage(incident_manager, email_service) -> Outage:
-    ticket = tickets.ticket_create(actor=incident_manager, title="E-mail is down campus-wide", impact="university",
+    ticket = process_ticket_create(actor=incident_manager, title="E-mail is down campus-wide", impact="university",
                                    urgency="stopped_no_workaround", classification="outage", service=email_service)
     return Outage.objects.create(ticket=ticket, incident_manager=incident_manager, created_at=timezone.now())
 
@@ -186,7 +187,7 @@ def test_no_change_is_requested_for_a_cancelled_outage(api, outage, technician):
 
 def test_a_change_is_reached_only_through_its_own_outage(api, outage, technician, incident_manager, email_service):
     change = request_change(api, technician, outage)
-    other_ticket = tickets.ticket_create(actor=incident_manager, title="VPN down", impact="university",
+    other_ticket = process_ticket_create(actor=incident_manager, title="VPN down", impact="university",
                                          urgency="stopped_no_workaround", classification="outage",
                                          service=email_service)
     other = Outage.objects.create(ticket=other_ticket, created_at=timezone.now())

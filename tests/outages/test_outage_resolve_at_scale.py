@@ -14,6 +14,7 @@ from tickets import notify
 from tickets import services as tickets
 from tickets.lifecycle import Status
 from tickets.models import AuditEvent, Notification, Ticket, User
+from tickets.process import process_ticket_create
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def raise_outage(incident_manager, admin_user, email_service, technician, make_u
         outage = outages.incident_manager_set(actor=admin_user, outage_id=run.pk, user=incident_manager)
         for index in range(children):
             requester = make_user(f"{tag}-customer-{index}")
-            child = tickets.ticket_create(actor=technician, requester=requester, title=f"No mail {tag} {index}",
+            child = process_ticket_create(actor=technician, requester=requester, title=f"No mail {tag} {index}",
                                           impact="individual", urgency="stopped_no_workaround",
                                           service=email_service, parent=outage.ticket)
             for status in PATHS[index % len(PATHS)]:
@@ -99,7 +100,7 @@ def test_every_child_is_resolved_with_its_audit_event_and_notification(raise_out
 def test_the_bulk_notification_is_the_one_the_single_path_writes(raise_outage, incident_manager, technician,
                                                                   customer, email_service):
     outage = raise_outage(0, "twin")
-    twins = [tickets.ticket_create(actor=technician, requester=customer, title="Twin", impact="individual",
+    twins = [process_ticket_create(actor=technician, requester=customer, title="Twin", impact="individual",
                                    urgency="stopped_no_workaround", service=email_service,
                                    parent=outage.ticket if index else None) for index in range(2)]
     single, child = twins

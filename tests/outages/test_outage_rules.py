@@ -28,24 +28,45 @@ def report(customer, email_service) -> Ticket:
                                  urgency="stopped_no_workaround", service=email_service)
 
 
-def test_linking_from_the_incident_side_tells_the_requester_once(outage, customer, technician, email_service):
+def test_a_ticket_joins_or_leaves_an_outage_only_through_the_outage_process(outage, customer, technician,
+                                                                            email_service):
     child = report(customer, email_service)
     api = client(technician)
-    assert api.patch(f"/api/v1/tickets/{child.pk}/", {"parent": outage.pk}, format="json").status_code == 200
-    api.patch(f"/api/v1/tickets/{child.pk}/", {"parent": None}, format="json")
-    api.patch(f"/api/v1/tickets/{child.pk}/", {"parent": outage.pk}, format="json")
+    refused = api.patch(f"/api/v1/tickets/{child.pk}/", {"parent": outage.pk}, format="json")
+    assert refused.status_code == 409
+    assert refused.json()["endpoint"] == f"POST /api/v1/outages/{outage.pk}/children/"
+    assert Ticket.objects.get(pk=child.pk).parent_id is None
 
+    children = f"/api/v1/outages/{outage.pk}/children/"
+    assert api.post(children, {"tickets": [child.pk]}, format="json").status_code == 200
+    leaving = api.patch(f"/api/v1/tickets/{child.pk}/", {"parent": None}, format="json")
+    assert leaving.status_code == 409
+    assert leaving.json()["endpoint"] == f"POST /api/v1/outages/{outage.pk}/children/unlink/"
+    assert api.post(children + "unlink/", {"tickets": [child.pk]}, format="json").status_code == 200
+    assert api.post(children, {"tickets": [child.pk]}, format="json").status_code == 200
+
+    # However often it is linked, its requester hears once that the issue is known.
     known = Notification.objects.filter(ticket=child, kind="outage_known")
     assert [n.to for n in known] == [[customer.email]]
     assert "VPN concentrator down" in known[0].body_text
+    assert Ticket.objects.get(pk=child.pk).parent_id == outage.pk
+
+
+def test_an_outage_is_assigned_only_by_naming_its_incident_manager(outage, technician, incident_manager):
+    response = client(technician).patch(f"/api/v1/tickets/{outage.pk}/", {"assignee": technician.pk}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["endpoint"] == f"POST /api/v1/outages/{outage.pk}/incident-manager/"
+    assert Ticket.objects.get(pk=outage.pk).assignee == incident_manager
 
 
 @pytest.mark.parametrize("who", ["customer", "technician"])
-def test_an_outage_is_assigned_only_to_an_incident_manager(outage, customer, technician, who):
-    assignee = {"customer": customer, "technician": technician}[who]
-    response = client(technician).patch(f"/api/v1/tickets/{outage.pk}/", {"assignee": assignee.pk}, format="json")
+def test_only_an_incident_manager_can_be_named(outage, admin_user, customer, technician, who):
+    person = {"customer": customer, "technician": technician}[who]
+    response = client(admin_user).post(f"/api/v1/outages/{outage.pk}/incident-manager/", {"user": person.pk},
+                                       format="json")
 
-    assert response.status_code == 400 and "assignee" in response.json()["errors"]
+    assert response.status_code == 400 and "incident_manager" in response.json()["errors"]
     assert Ticket.objects.get(pk=outage.pk).assignee == outage.incident_manager
 
 
@@ -104,11 +125,14 @@ def test_an_unknown_outage_number_is_a_404(technician):
     assert client(technician).get("/api/v1/outages/99999999999999999999999/").status_code == 404
 
 
-def test_only_those_running_it_close_an_outage_by_any_door(outage, incident_manager, technician):
+def test_only_those_running_it_close_an_outage_and_only_through_its_door(outage, incident_manager, technician):
     outages.outage_resolve(actor=incident_manager, outage_id=outage.pk, all_clear="The concentrator was replaced.")
-    refused = client(technician).patch(f"/api/v1/tickets/{outage.pk}/", {"status": "closed"}, format="json")
-    assert refused.status_code == 403
+    for who in (technician, incident_manager):
+        refused = client(who).patch(f"/api/v1/tickets/{outage.pk}/", {"status": "closed"}, format="json")
+        assert refused.status_code == 409
+        assert refused.json()["endpoint"] == f"POST /api/v1/outages/{outage.pk}/close/"
     assert client(technician).post(f"/api/v1/outages/{outage.pk}/close/").status_code == 403
+    assert Ticket.objects.get(pk=outage.pk).status == Status.RESOLVED
 
     assert client(incident_manager).post(f"/api/v1/outages/{outage.pk}/close/").status_code == 200
     assert Ticket.objects.get(pk=outage.pk).status == Status.CLOSED

@@ -14,6 +14,7 @@ from outages.changes import change_request
 from outages.models import AfterActionReview, Outage
 from tickets import services as tickets
 from tickets.models import AuditEvent, Channel
+from tickets.process import process_ticket_create, process_ticket_link, process_ticket_transition
 
 T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)  # 09:00 in New York
 SECTIONS = {
@@ -34,13 +35,13 @@ def _due_in_five_days(settings):
 
 
 def raise_outage(actor, service, title="E-mail cannot be sent", **extra) -> Outage:
-    ticket = tickets.ticket_create(actor=actor, title=title, impact="university", urgency="stopped_no_workaround",
+    ticket = process_ticket_create(actor=actor, title=title, impact="university", urgency="stopped_no_workaround",
                                    classification="outage", service=service)
     return Outage.objects.create(ticket=ticket, created_at=timezone.now(), **extra)
 
 
 def resolve(outage: Outage, actor) -> None:
-    tickets.ticket_transition(ticket_id=outage.ticket_id, actor=actor, to_status="resolved")
+    process_ticket_transition(actor=actor, ticket_id=outage.ticket_id, to_status="resolved")
 
 
 @pytest.fixture
@@ -222,7 +223,7 @@ def test_the_markdown_export_has_the_facts_every_section_and_the_timeline(api, o
         child = tickets.ticket_create(actor=customer, title="Cannot send mail", impact="individual",
                                       urgency="stopped_no_workaround", service=outage.ticket.service)
     with time_machine.travel(T0 + timedelta(minutes=10), tick=False):
-        tickets.ticket_update(ticket_id=child.pk, actor=dispatcher, changes={"parent": outage.ticket})
+        process_ticket_link(actor=dispatcher, ticket_id=child.pk, parent=outage.ticket)
     AuditEvent.objects.create(ticket=outage.ticket, actor=None, channel=Channel.MONITORING,
                               action=AuditEvent.Action.ALERT, field="a1", new_value="firing: SMTP relay down",
                               created_at=T0 + timedelta(minutes=12))
@@ -295,7 +296,7 @@ SMTP relays
 
 def test_a_child_reported_as_part_of_the_outage_joins_the_timeline_when_it_was_opened(outage, technician, customer):
     with time_machine.travel(T0 + timedelta(minutes=30), tick=False):
-        child = tickets.ticket_create(actor=technician, requester=customer, title="No mail", impact="individual",
+        child = process_ticket_create(actor=technician, requester=customer, title="No mail", impact="individual",
                                       urgency="impaired", parent=outage.ticket)
 
     timeline = reviews.review_timeline(outage)

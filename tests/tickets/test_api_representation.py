@@ -4,6 +4,7 @@ import pytest
 from rest_framework import serializers
 from rest_framework.test import APIRequestFactory
 
+from outages import services as outages
 from tickets import services
 from tickets.api.representation import PlannedRepresentation
 from tickets.api.serializers import CustomerTicketSerializer, TicketSerializer
@@ -20,11 +21,12 @@ def tickets_of_every_kind(customer, technician, dispatcher, email_service):
     assigned = services.ticket_create(actor=dispatcher, title="VPN down for the lab", impact="department",
                                       urgency="stopped_no_workaround", service=email_service, assignee=technician,
                                       requester=customer, description="Since 9:00.\nEveryone on floor 2.")
-    outage = services.ticket_create(actor=dispatcher, title="Email outage", impact="university",
-                                    urgency="stopped_no_workaround", service=email_service,
-                                    classification=Classification.OUTAGE)
+    outage = outages.outage_raise(actor=dispatcher, title="Email outage", impact="university",
+                                  urgency="stopped_no_workaround", service=email_service,
+                                  classification=Classification.OUTAGE).ticket
     child = services.ticket_create(actor=dispatcher, title="Cannot send mail", impact="individual", urgency="impaired",
-                                   requester=customer, parent=outage, service=email_service)
+                                   requester=customer, service=email_service)
+    child = outages.children_link(actor=dispatcher, outage_id=outage.pk, ticket_ids=[child.pk])[0]
     services.ticket_transition(ticket_id=assigned.pk, actor=technician, to_status=Status.IN_PROCESS)
     waiting = services.ticket_transition(ticket_id=assigned.pk, actor=technician, to_status=Status.WAIT_CUSTOMER)
     return [new, waiting, outage, child]

@@ -6,6 +6,7 @@ import pytest
 from tickets import services
 from tickets.errors import NotAllowed, VersionConflict
 from tickets.models import AuditEvent, Channel, ConversationEntry, Group, Ticket
+from tickets.process import process_ticket_create, process_ticket_link
 
 
 @pytest.fixture
@@ -142,7 +143,9 @@ def test_parent_must_be_an_outage_or_problem(ticket, technician, customer):
     other = services.ticket_create(actor=customer, title="Another", impact="individual", urgency="impaired")
     with pytest.raises(ValidationError):
         services.ticket_update(ticket_id=ticket.pk, actor=technician, changes={"parent": other})
-    outage = services.ticket_create(actor=technician, title="Mail down", impact="university",
-                                    urgency="stopped_no_workaround", classification="outage")
-    services.ticket_update(ticket_id=ticket.pk, actor=technician, changes={"parent": outage})
+    outage = process_ticket_create(actor=technician, title="Mail down", impact="university",
+                                   urgency="stopped_no_workaround", classification="outage")
+    process_ticket_link(actor=technician, ticket_id=ticket.pk, parent=outage)
     assert list(outage.children.all()) == [ticket]
+    with pytest.raises(ValidationError):  # the process door checks the links too
+        process_ticket_link(actor=technician, ticket_id=outage.pk, parent=outage)

@@ -306,3 +306,20 @@ def test_concurrent_bulk_moves_in_opposite_orders_do_not_deadlock(make_user, cus
     assert errors == []
     groups = set(Ticket.objects.values_list("group_id", flat=True))
     assert len(groups) == 1  # one batch ran entirely after the other
+
+
+def test_an_outage_in_a_bulk_assignment_is_refused_by_name_and_nothing_changes(api, dispatcher, technician, queue,
+                                                                              incident_manager, email_service):
+    from outages import services as outages
+
+    outage = outages.outage_raise(actor=dispatcher, title="Mail down", impact="university",
+                                  urgency="stopped_no_workaround", service=email_service).ticket
+    before = snapshot()
+
+    response = api(dispatcher).post(ASSIGN, {"tickets": [*ids(queue), outage.pk], "assignee": technician.pk},
+                                    format="json")
+
+    assert response.status_code == 409
+    assert response.json()["failed"] == [outage.pk]
+    assert "incident-manager" in response.json()["errors"][str(outage.pk)][0]
+    assert snapshot() == before

@@ -152,10 +152,11 @@ def test_attachments_are_listed_with_a_download_link(client, technician, ticket)
 
 
 def test_a_child_ticket_links_its_outage(client, technician, incident_manager, ticket):
-    outage = services.ticket_create(actor=incident_manager, title="Mail is down", impact="university",
-                                    urgency="stopped_no_workaround", classification="outage",
-                                    requester=incident_manager)
-    services.ticket_update(ticket_id=ticket.pk, actor=technician, changes={"parent": outage})
+    from outages import services as outages
+
+    outage = outages.outage_raise(actor=incident_manager, title="Mail is down", impact="university",
+                                  urgency="stopped_no_workaround").ticket
+    outages.children_link(actor=technician, outage_id=outage.pk, ticket_ids=[ticket.pk])
     client.force_login(technician)
     assert f'href="/outages/{outage.pk}/"' in page_text(client.get(url(ticket)))
 

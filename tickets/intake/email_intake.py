@@ -23,7 +23,6 @@ from sla.matrix import Impact, Urgency
 from .. import services as tickets
 from ..customers import customer_for_email
 from ..errors import NotAllowed
-from ..lifecycle import FINAL_STATUSES, Status
 from ..models import AuditEvent, Channel, Integration, Notification, RawEvent, Source, Ticket, User
 from . import mail as mailparse
 from . import nagios
@@ -77,7 +76,7 @@ def apply_email(event: RawEvent) -> Outcome:
     ticket = _thread(parsed)
     if ticket is not None and _may_reply(ticket, parsed.from_address):
         return _reply(ticket, parsed)
-    return _new_ticket(parsed, follows=None)
+    return _new_ticket(parsed)
 
 
 def _is_ours(address: str) -> bool:
@@ -190,29 +189,25 @@ def _sender(parsed: mailparse.InboundMail) -> User:
 
 
 def _reply(ticket: Ticket, parsed: mailparse.InboundMail) -> Outcome:
-    if ticket.status in FINAL_STATUSES:
-        return _new_ticket(parsed, follows=ticket)
+    """The reply joins its ticket; what it does to the status is the lifecycle's rule for every channel."""
     author = User.objects.get(email__iexact=parsed.from_address, is_active=True)
     body = mailparse.strip_quoted_reply(parsed.text).strip() or "(The reply had no text.)"
     was = ticket.status
-    tickets.entry_add(ticket_id=ticket.pk, actor=author, body=body, channel=Channel.EMAIL)
-    ticket.refresh_from_db()
-    if ticket.status == Status.RESOLVED and author.pk == ticket.requester_id:
-        # The process's step 8: the customer answered the resolution, so a technician must look again.
-        tickets.ticket_transition(
-            ticket_id=ticket.pk, actor=None, to_status=Status.CUSTOMER_RESPONDED, channel=Channel.EMAIL
-        )
+    entry = tickets.entry_add(ticket_id=ticket.pk, actor=author, body=body, channel=Channel.EMAIL)
+    if entry.ticket_id != ticket.pk:
+        # Written to a closed or cancelled ticket: the reply opened a follow-up that refers to it.
+        skipped = _attach(entry.ticket, author, parsed)
+        return Outcome("created", f"Opened #{entry.ticket_id}, a follow-up to #{ticket.pk}." + _skipped_note(skipped),
+                       entry.ticket)
     skipped = _attach(ticket, author, parsed)
     ticket.refresh_from_db()
     summary = f"Reply added to #{ticket.pk}" + (f" ({was} → {ticket.status})" if ticket.status != was else "")
     return Outcome("replied", summary + _skipped_note(skipped), ticket)
 
 
-def _new_ticket(parsed: mailparse.InboundMail, *, follows: Ticket | None) -> Outcome:
+def _new_ticket(parsed: mailparse.InboundMail) -> Outcome:
     requester = _sender(parsed)
     description = parsed.text.strip()
-    if follows is not None:
-        description = f"Follow-up to #{follows.pk} ({follows.title}), which is {follows.status}.\n\n{description}"
     ticket = tickets.ticket_create(
         actor=None,
         requester=requester,
@@ -223,19 +218,8 @@ def _new_ticket(parsed: mailparse.InboundMail, *, follows: Ticket | None) -> Out
         source=Source.EMAIL,
         channel=Channel.EMAIL,
     )
-    if follows is not None:
-        AuditEvent.objects.create(
-            ticket=follows,
-            actor=None,
-            channel=Channel.EMAIL,
-            action=AuditEvent.Action.CHANGED,
-            field="follow_up",
-            new_value=str(ticket.pk),
-            created_at=timezone.now(),
-        )
     skipped = _attach(ticket, requester, parsed)
-    verb = f"Opened #{ticket.pk}" + (f", a follow-up to #{follows.pk}" if follows else "")
-    return Outcome("created", verb + "." + _skipped_note(skipped), ticket)
+    return Outcome("created", f"Opened #{ticket.pk}." + _skipped_note(skipped), ticket)
 
 
 def _attach(ticket: Ticket, author: User, parsed: mailparse.InboundMail) -> list[str]:

@@ -187,18 +187,22 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             with transaction.atomic():
-                services.entry_add(ticket_id=ticket.pk, actor=request.user, body=form.cleaned_data["body"],
-                                   channel=Channel.WEB)
+                entry = services.entry_add(ticket_id=ticket.pk, actor=request.user, body=form.cleaned_data["body"],
+                                           channel=Channel.WEB)
                 for uploaded in form.cleaned_data["files"]:
-                    services.attachment_add(ticket_id=ticket.pk, actor=request.user, uploaded=uploaded,
+                    services.attachment_add(ticket_id=entry.ticket_id, actor=request.user, uploaded=uploaded,
                                             channel=Channel.WEB)
         except ValidationError as error:
             add_to_form(form, error)
         except TicketError as error:
             form.add_error(None, plain_message(error))
         else:
-            messages.success(request, "Your reply has been sent.")
-            return redirect("portal:request", pk=ticket.pk)
+            if entry.ticket_id != ticket.pk:
+                messages.success(request, f"Request #{ticket.pk} was already finished, so we opened "
+                                          f"#{entry.ticket_id} for your message.")
+            else:
+                messages.success(request, "Your reply has been sent.")
+            return redirect("portal:request", pk=entry.ticket_id)
     return _request_page(request, _own_ticket(request, pk), reply_form=form)
 
 

@@ -24,6 +24,7 @@ from tickets import permissions, selectors, services
 from tickets.errors import NotAllowed, StateConflict, TicketError, VersionConflict
 from tickets.lifecycle import InvalidTransition, Status, allowed_next
 from tickets.models import Channel, Group, Service, Ticket, User
+from tickets.services import PROCESS_CLASSIFICATIONS
 
 from . import ticket_presence as presence
 from . import ticket_timeline as timeline
@@ -67,6 +68,8 @@ def _actions(ticket: Ticket) -> list[dict]:
     for status in allowed_next(ticket.status):
         if status in (Status.RESOLVED, Status.CANCELLED):
             continue  # these have their own small forms (a note, a reason)
+        if status == Status.CLOSED and ticket.classification in PROCESS_CLASSIFICATIONS:
+            continue  # closed from the outage console, which checks the children and a problem's fix
         label, hint = ACTION_LABELS[status]
         if status == Status.IN_PROCESS and ticket.status != Status.NEW:
             label = "Resume work"
@@ -102,7 +105,9 @@ def _context(request: HttpRequest, ticket: Ticket, **overrides) -> dict:
         "attachments": list(selectors.ticket_attachments(ticket=ticket, user=request.user)
                             .select_related("uploaded_by")),
         "actions": _actions(ticket),
-        "can_resolve": Status.RESOLVED in allowed,
+        # An outage is resolved with its all-clear, on the console (``run_in_console``).
+        "can_resolve": Status.RESOLVED in allowed and ticket.classification not in PROCESS_CLASSIFICATIONS,
+        "run_in_console": ticket.classification in PROCESS_CLASSIFICATIONS,
         "can_cancel": Status.CANCELLED in allowed,
         "others": presence.others(ticket.pk, request.user),
         "composer": ComposerForm(initial={"seen": seen}),
