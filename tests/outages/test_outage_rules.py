@@ -16,13 +16,6 @@ def client(user) -> APIClient:
     return api
 
 
-@pytest.fixture
-def outage(incident_manager, admin_user, email_service) -> Outage:
-    run = outages.outage_raise(actor=incident_manager, title="VPN concentrator down", impact="university",
-                               urgency="stopped_no_workaround", service=email_service)
-    return outages.incident_manager_set(actor=admin_user, outage_id=run.pk, user=incident_manager)
-
-
 def report(customer, email_service) -> Ticket:
     return tickets.ticket_create(actor=customer, title="VPN will not connect", impact="individual",
                                  urgency="stopped_no_workaround", service=email_service)

@@ -2,7 +2,6 @@
 outage endpoint and changes nothing, and the outage endpoints still do the job."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from outages import services as outages
 from outages.models import Outage
@@ -10,19 +9,6 @@ from tickets import services as tickets
 from tickets.errors import ProcessConflict
 from tickets.lifecycle import Status
 from tickets.models import AuditEvent, Notification, Ticket
-
-
-def client(user) -> APIClient:
-    api = APIClient()
-    api.force_authenticate(user)
-    return api
-
-
-@pytest.fixture
-def outage(incident_manager, admin_user, email_service) -> Outage:
-    run = outages.outage_raise(actor=incident_manager, title="Mail relay down", impact="university",
-                               urgency="stopped_no_workaround", service=email_service)
-    return outages.incident_manager_set(actor=admin_user, outage_id=run.pk, user=incident_manager)
 
 
 @pytest.fixture
@@ -37,9 +23,9 @@ def state(ticket: Ticket) -> tuple:
     return ticket.classification, ticket.status, ticket.parent_id, ticket.assignee_id, ticket.version
 
 
-def test_an_outage_with_open_children_cannot_become_an_incident(outage, child, technician):
+def test_an_outage_with_open_children_cannot_become_an_incident(api, outage, child, technician):
     before = state(outage.ticket), state(child)
-    response = client(technician).patch(f"/api/v1/tickets/{outage.pk}/", {"classification": "incident"},
+    response = api(technician).patch(f"/api/v1/tickets/{outage.pk}/", {"classification": "incident"},
                                         format="json")
 
     assert response.status_code == 409
@@ -48,44 +34,44 @@ def test_an_outage_with_open_children_cannot_become_an_incident(outage, child, t
     assert (state(outage.ticket), state(child)) == before
 
 
-def test_an_incident_becomes_an_outage_only_by_promotion_which_opens_its_record(customer, technician,
+def test_an_incident_becomes_an_outage_only_by_promotion_which_opens_its_record(api, customer, technician,
                                                                                   email_service):
     incident = tickets.ticket_create(actor=customer, title="Mail down for me and my office", impact="individual",
                                      urgency="stopped_no_workaround", service=email_service)
-    refused = client(technician).patch(f"/api/v1/tickets/{incident.pk}/", {"classification": "outage"},
+    refused = api(technician).patch(f"/api/v1/tickets/{incident.pk}/", {"classification": "outage"},
                                        format="json")
     assert refused.status_code == 409
     assert refused.json()["endpoint"] == "POST /api/v1/outages/promote/"
     assert Ticket.objects.get(pk=incident.pk).classification == "incident"
 
-    promoted = client(technician).post("/api/v1/outages/promote/", {"ticket": incident.pk}, format="json")
+    promoted = api(technician).post("/api/v1/outages/promote/", {"ticket": incident.pk}, format="json")
     assert promoted.status_code == 201
     outage_id = promoted.json()["id"]
-    assert client(technician).get(f"/api/v1/outages/{outage_id}/").status_code == 200
+    assert api(technician).get(f"/api/v1/outages/{outage_id}/").status_code == 200
     assert Ticket.objects.get(pk=incident.pk).parent_id == outage_id
 
 
-def test_outages_and_their_children_are_not_created_through_the_ticket_door(outage, technician, email_service):
-    api = client(technician)
+def test_outages_and_their_children_are_not_created_through_the_ticket_door(api, outage, technician, email_service):
+    caller = api(technician)
     body = {"title": "Everything is down", "impact": "university", "urgency": "stopped_no_workaround",
             "service": email_service.pk}
-    raised = api.post("/api/v1/tickets/", {**body, "classification": "outage"}, format="json")
+    raised = caller.post("/api/v1/tickets/", {**body, "classification": "outage"}, format="json")
     assert raised.status_code == 409 and raised.json()["endpoint"].startswith("POST /api/v1/outages/")
-    joined = api.post("/api/v1/tickets/", {**body, "parent": outage.pk}, format="json")
+    joined = caller.post("/api/v1/tickets/", {**body, "parent": outage.pk}, format="json")
     assert joined.status_code == 409 and joined.json()["endpoint"] == f"POST /api/v1/outages/{outage.pk}/children/"
     assert Ticket.objects.count() == 1
 
 
-def test_a_technician_cannot_resolve_an_outage_without_its_all_clear(outage, child, technician):
+def test_a_technician_cannot_resolve_an_outage_without_its_all_clear(api, outage, child, technician):
     before = state(outage.ticket), state(child)
-    response = client(technician).patch(f"/api/v1/tickets/{outage.pk}/", {"status": "resolved"}, format="json")
+    response = api(technician).patch(f"/api/v1/tickets/{outage.pk}/", {"status": "resolved"}, format="json")
 
     assert response.status_code == 409
     assert response.json()["endpoint"] == f"POST /api/v1/outages/{outage.pk}/resolve/"
     assert (state(outage.ticket), state(child)) == before
     assert not Notification.objects.filter(ticket=child, kind="resolved").exists()
     # The door it names resolves the outage, its open child, and tells the child's requester.
-    resolved = client(outage.incident_manager).post(f"/api/v1/outages/{outage.pk}/resolve/",
+    resolved = api(outage.incident_manager).post(f"/api/v1/outages/{outage.pk}/resolve/",
                                                     {"all_clear": "A new relay carries the mail."}, format="json")
     assert resolved.status_code == 200
     assert state(outage.ticket)[1] == state(child)[1] == Status.RESOLVED
@@ -105,26 +91,26 @@ def test_an_outage_without_children_can_be_cancelled_as_a_false_alarm(outage, in
     assert state(outage.ticket)[1] == Status.CANCELLED
 
 
-def test_the_incident_manager_is_never_a_responder(outage, incident_manager):
-    api = client(incident_manager)
+def test_the_incident_manager_is_never_a_responder(api, outage, incident_manager):
+    caller = api(incident_manager)
     url = f"/api/v1/outages/{outage.pk}/responders/"
     for body in ({"user": incident_manager.pk}, {"users": [incident_manager.pk]}):
-        refused = api.post(url, body, format="json")
+        refused = caller.post(url, body, format="json")
         assert refused.status_code == 400
         assert str(incident_manager) in refused.json()["errors"]["responders"][0]
-    assert api.put(url, {"users": [incident_manager.pk]}, format="json").status_code == 400
+    assert caller.put(url, {"users": [incident_manager.pk]}, format="json").status_code == 400
     assert not Outage.objects.get(pk=outage.pk).responders.exists()
 
 
-def test_naming_a_responder_incident_manager_takes_them_off_the_responders(outage, admin_user, make_user):
+def test_naming_a_responder_incident_manager_takes_them_off_the_responders(api, outage, admin_user, make_user):
     deputy = make_user("deputy", staff=True)
     deputy.user_permissions.add(*incident_manager_permission())
     fixer = make_user("fixer", staff=True)
-    api = client(outage.incident_manager)
+    caller = api(outage.incident_manager)
     url = f"/api/v1/outages/{outage.pk}/responders/"
-    api.post(url, {"users": [deputy.pk, fixer.pk]}, format="json")
+    caller.post(url, {"users": [deputy.pk, fixer.pk]}, format="json")
 
-    response = client(admin_user).post(f"/api/v1/outages/{outage.pk}/incident-manager/", {"user": deputy.pk},
+    response = api(admin_user).post(f"/api/v1/outages/{outage.pk}/incident-manager/", {"user": deputy.pk},
                                        format="json")
 
     assert response.status_code == 200
@@ -133,27 +119,27 @@ def test_naming_a_responder_incident_manager_takes_them_off_the_responders(outag
     assert AuditEvent.objects.filter(ticket=outage.ticket, new_value__contains="no longer counts as a responder")
 
 
-def test_responders_are_added_and_removed_one_by_one(outage, make_user):
+def test_responders_are_added_and_removed_one_by_one(api, outage, make_user):
     first, second = make_user("first", staff=True), make_user("second", staff=True)
-    api = client(outage.incident_manager)
+    caller = api(outage.incident_manager)
     url = f"/api/v1/outages/{outage.pk}/responders/"
 
-    assert api.post(url, {"user": first.pk}, format="json").status_code == 200
-    added = api.post(url, {"user": second.pk}, format="json")
+    assert caller.post(url, {"user": first.pk}, format="json").status_code == 200
+    added = caller.post(url, {"user": second.pk}, format="json")
     assert [person["id"] for person in added.json()["responders"]] == [first.pk, second.pk]
-    assert api.post(url, {"user": second.pk}, format="json").status_code == 200  # already there: no change
+    assert caller.post(url, {"user": second.pk}, format="json").status_code == 200  # already there: no change
 
-    removed = api.delete(f"{url}{first.pk}/")
+    removed = caller.delete(f"{url}{first.pk}/")
     assert removed.status_code == 200
     assert [person["id"] for person in removed.json()["responders"]] == [second.pk]
-    again = api.delete(f"{url}{first.pk}/")
+    again = caller.delete(f"{url}{first.pk}/")
     assert again.status_code == 400 and "user" in again.json()["errors"]
-    assert api.delete(f"{url}999999/").status_code == 404
+    assert caller.delete(f"{url}999999/").status_code == 404
     assert list(Outage.objects.get(pk=outage.pk).responders.all()) == [second]
 
 
-def test_a_customer_cannot_be_a_responder(outage, customer):
-    response = client(outage.incident_manager).post(f"/api/v1/outages/{outage.pk}/responders/",
+def test_a_customer_cannot_be_a_responder(api, outage, customer):
+    response = api(outage.incident_manager).post(f"/api/v1/outages/{outage.pk}/responders/",
                                                     {"user": customer.pk}, format="json")
     assert response.status_code == 400 and "responders" in response.json()["errors"]
 
