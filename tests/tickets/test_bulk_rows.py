@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from itsm import bulk
 from tickets import services
-from tickets.models import AuditEvent, Notification, Ticket
+from tickets.models import AuditEvent, Ticket
+from tickets.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
