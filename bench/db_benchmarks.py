@@ -186,7 +186,8 @@ def outage_resolve_benchmark(children: int = 10_000, repeat: int = 3) -> dict:
 
     from outages import services as outages
     from tickets.lifecycle import Status
-    from tickets.models import Notification, Ticket
+    from tickets.models import Ticket
+    from tickets.notifications.models import Notification
 
     def once(size: int) -> dict:
         manager, outage = _outage_with_children(size)

@@ -11,8 +11,9 @@ import secrets
 
 from django.db.models import Count, Sum
 
+from tickets.intake.models import AlertGroup, Integration, RawEvent
 from tickets.lifecycle import OPEN_STATUSES
-from tickets.models import AlertGroup, ApiToken, Group, Integration, RawEvent, Service, Ticket, User
+from tickets.models import ApiToken, Group, Service, Ticket, User
 
 STAFF_USERNAME = "bench-staff"
 DISPATCHER_USERNAME = "bench-dispatcher"

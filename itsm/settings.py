@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "sla",
     "tickets",
+    "tickets.notifications",
+    "tickets.intake",
     "outages",
 ]
 
@@ -270,11 +272,11 @@ SPECTACULAR_SETTINGS = {
     ],
     # Two models have a "kind" field; named enums keep generated clients readable.
     "ENUM_NAME_OVERRIDES": {
-        "IntegrationKindEnum": "tickets.models_intake.Integration.Kind",
-        "NotificationKindEnum": "tickets.models_notifications.Notification.Kind",
+        "IntegrationKindEnum": "tickets.intake.models.Integration.Kind",
+        "NotificationKindEnum": "tickets.notifications.models.Notification.Kind",
         "ClassificationEnum": "tickets.models.Classification",
         "OutageClassificationEnum": "outages.api.serializers.OUTAGE_CLASSES",
-        "NotificationStateEnum": "tickets.models_notifications.Notification.State",
+        "NotificationStateEnum": "tickets.notifications.models.Notification.State",
         "ChangeRequestStateEnum": "outages.models.ChangeRequest.State",
         "ReviewStateEnum": "outages.models.AfterActionReview.State",
     },

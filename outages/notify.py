@@ -1,28 +1,29 @@
-"""Outage messages: who is told what, as outbox rows (the tickets outbox sends them after commit).
+"""Outage messages: who is told what, queued through the notifications app (sent after commit).
 
 Every update states when the next one will come. The "ticket" audience is each affected person
 (outage requester and followers, children's requesters and followers); a distribution list gets one
-message to its address(es). Messages thread under the outage ticket's root Message-ID.
+message to its address(es). Messages thread under the outage ticket's root Message-ID. The words
+are written here; the addresses come from ``notifications.recipients``.
 """
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import Permission
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from tickets import notify as ticket_notify
-from tickets import outbox
-from tickets.models import DistributionList, Notification, Ticket, User
+from tickets.models import Ticket, User
+from tickets.notifications import recipients
+from tickets.notifications.models import DistributionList, Notification
+from tickets.notifications.services import Kind, Message, queue
 
 from .models import Audience, Outage, Update
 
-Kind = Notification.Kind
+# Who may release a community message held for approval (they are told one waits).
+APPROVE_COMMUNITY = "outages.approve_community_update"
 
 UPDATE_KINDS = {
     Update.Kind.UPDATE: Kind.OUTAGE_UPDATE,
@@ -61,28 +62,20 @@ def render(ticket: Ticket, kind: str, context: dict) -> Rendered:
                     body_html=render_to_string(f"outages/email/{kind}.html", context))
 
 
-def _build(ticket: Ticket, kind: str, to: list[str], message: Rendered, *, for_customer: bool = False,
-           distribution_list: DistributionList | None = None) -> Notification:
-    root = ticket_notify.thread_id(ticket)
-    return Notification(
-        ticket=ticket, kind=kind, for_customer=for_customer, distribution_list=distribution_list, to=to,
-        subject=message.subject, body_text=message.body_text, body_html=message.body_html,
-        reply_to=ticket_notify.reply_address(ticket), created_at=timezone.now(),
-        message_id=f"<ticket-{ticket.pk}.{uuid.uuid4().hex}@{ticket_notify._domain()}>",
-        in_reply_to=root, references=root,
+def _message(ticket: Ticket, kind: str, to: list[str], message: Rendered, *, for_customer: bool = False,
+             distribution_list: DistributionList | None = None) -> Message:
+    return Message(
+        ticket_id=ticket.pk, kind=kind, to=to, subject=message.subject, body_text=message.body_text,
+        body_html=message.body_html, for_customer=for_customer,
+        distribution_list_id=distribution_list.pk if distribution_list else None,
     )
 
 
 def _queue(ticket: Ticket, kind: str, to: list[str], *, context: dict, for_customer: bool = False,
-           distribution_list: DistributionList | None = None) -> Notification | None:
-    if not to:
-        return None
-    return outbox.queue(_build(ticket, kind, to, render(ticket, kind, context), for_customer=for_customer,
-                               distribution_list=distribution_list))
-
-
-def _emails(users) -> list[str]:
-    return sorted({user.email.strip() for user in users if user.email and user.is_active}, key=str.lower)
+           distribution_list: DistributionList | None = None) -> None:
+    if to:
+        queue(_message(ticket, kind, to, render(ticket, kind, context), for_customer=for_customer,
+                       distribution_list=distribution_list))
 
 
 def known_issue(outage: Outage, child: Ticket) -> None:
@@ -91,7 +84,7 @@ def known_issue(outage: Outage, child: Ticket) -> None:
                                           body_text__contains=f"#{outage.ticket_id}").exists()
     if already:
         return
-    _queue(child, Kind.OUTAGE_KNOWN, _emails([child.requester]), for_customer=True,
+    _queue(child, Kind.OUTAGE_KNOWN, recipients.people([child.requester]), for_customer=True,
            context={"outage": outage, "next_update_at": _when(outage.next_update_due_at)})
 
 
@@ -116,9 +109,9 @@ def audience_reach(outage: Outage) -> dict[str, list[str]]:
     from .services import affected_users
 
     reach = {audience: [] for audience in Audience.values}
-    reach[Audience.TICKET] = _emails(affected_users(outage))
+    reach[Audience.TICKET] = recipients.people(affected_users(outage))
     for dlist in DistributionList.objects.filter(slug__in=Audience.values, is_active=True):
-        reach[dlist.slug] = dlist.addresses()
+        reach[dlist.slug] = recipients.distribution_list(dlist)
     return reach
 
 
@@ -137,26 +130,30 @@ def update_sent(update: Update, *, include_community: bool = False, only_communi
             # One message each, so nobody sees the others' addresses; the words are the same for all
             # (what update_preview shows), so they are rendered once and written in one INSERT.
             message = render(outage.ticket, kind, context)
-            outbox.queue_many([
-                _build(outage.ticket, kind, to, message, for_customer=person.pk == outage.ticket.requester_id)
-                for person in affected_users(outage) if (to := _emails([person]))
+            queue([
+                _message(outage.ticket, kind, to, message, for_customer=person.pk == outage.ticket.requester_id)
+                for person in affected_users(outage) if (to := recipients.people([person]))
             ])
             continue
         dlist = DistributionList.objects.filter(slug=audience, is_active=True).first()
         if dlist is not None:
-            _queue(outage.ticket, kind, dlist.addresses(), distribution_list=dlist, context=context)
+            _queue(outage.ticket, kind, recipients.distribution_list(dlist), distribution_list=dlist,
+                   context=context)
 
 
 def approval_needed(update: Update) -> None:
-    permission = Permission.objects.get(content_type__app_label="outages", codename="approve_community_update")
-    approvers = User.objects.filter(Q(user_permissions=permission) | Q(groups__permissions=permission)
-                                    | Q(is_superuser=True), is_active=True, is_staff=True).distinct()
-    _queue(update.outage.ticket, Kind.APPROVAL_NEEDED, _emails(approvers),
+    approvers = recipients.holders_of(APPROVE_COMMUNITY)
+    _queue(update.outage.ticket, Kind.APPROVAL_NEEDED, recipients.people(approvers),
            context={"outage": update.outage, "update": update})
 
 
+def _answerable(outage: Outage) -> Iterator[User | None]:
+    """Who answers for the outage's next update, in turn: its Incident Manager, else the service owner."""
+    yield outage.incident_manager
+    if outage.ticket.service:
+        yield outage.ticket.service.owner
+
+
 def update_due(outage: Outage) -> None:
-    to = _emails([outage.incident_manager]) if outage.incident_manager else []
-    if not to and outage.ticket.service and outage.ticket.service.owner:
-        to = _emails([outage.ticket.service.owner])
+    to = recipients.first_reachable(_answerable(outage))
     _queue(outage.ticket, Kind.UPDATE_DUE, to, context={"outage": outage, "due": _when(outage.next_update_due_at)})

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import Permission
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -17,8 +16,9 @@ from django.utils import timezone
 from sla.display import format_duration
 from tickets.lifecycle import OPEN_STATUSES, Status
 from tickets.models import AuditEvent, Ticket, User
+from tickets.notifications import recipients
 
-from . import permissions, services
+from . import notify, permissions, services
 from .models import Audience, Outage, Update
 from .reviews import REVIEWABLE_STATUSES, _Describer
 
@@ -121,11 +121,8 @@ def reach_summary(reach: dict[str, list[str]], audiences: list[str]) -> str:
 
 
 def approvers() -> list[User]:
-    """Who can approve a community message, to name them where a message waits."""
-    permission = Permission.objects.get(content_type__app_label="outages", codename="approve_community_update")
-    return list(User.objects.filter(Q(user_permissions=permission) | Q(groups__permissions=permission)
-                                    | Q(is_superuser=True), is_active=True, is_staff=True)
-                .distinct().order_by("username")[:10])
+    """Who can approve a community message, to name them where a message waits (those ``notify`` tells)."""
+    return list(recipients.holders_of(notify.APPROVE_COMMUNITY).order_by("username")[:10])
 
 
 def timeline(outage: Outage) -> list[dict]:

@@ -56,17 +56,9 @@ from outages.models import AfterActionReview, ChangeRequest, Outage, Update
 from sla.models import Calendar, Holiday
 from tickets import services
 from tickets.intake.integrations import integration_create
-from tickets.models import (
-    AlertGroup,
-    Attachment,
-    AuditEvent,
-    ConversationEntry,
-    Group,
-    Integration,
-    Notification,
-    RawEvent,
-    Ticket,
-)
+from tickets.intake.models import AlertGroup, Integration, RawEvent
+from tickets.models import Attachment, AuditEvent, ConversationEntry, Group, Ticket
+from tickets.notifications.models import Notification
 
 ROLES = ("customer_a", "customer_b", "api_token", "technician", "dispatcher", "administrator", "anonymous")
 CUSTOMERS = frozenset({"customer_a", "customer_b", "api_token"})

@@ -13,9 +13,10 @@ import pytest
 from kombu.exceptions import OperationalError as BrokerError
 
 from tests.workers import delete_queue, tasks_sent_to, worker_process
-from tickets import outbox, services
-from tickets.models import Notification
-from tickets.tasks import send_notifications
+from tickets import services
+from tickets.notifications import outbox
+from tickets.notifications.models import Notification
+from tickets.notifications.tasks import send_notifications
 
 BATCH = 60
 

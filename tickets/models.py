@@ -314,12 +314,9 @@ class AuditEvent(models.Model):
         raise TypeError("Audit events are append-only.")
 
 
-from .models_intake import Alert, AlertGroup, Integration, RawEvent  # noqa: E402
-from .models_notifications import DistributionList, Notification  # noqa: E402
 from .models_tokens import ApiToken  # noqa: E402
 
 __all__ = [
-    "Alert", "AlertGroup", "ApiToken", "Attachment", "AuditEvent", "Channel", "Classification", "ConversationEntry",
-    "DistributionList", "Group", "Integration", "Notification", "RawEvent", "Service", "Source", "Ticket", "User",
-    "Visibility",
+    "ApiToken", "Attachment", "AuditEvent", "Channel", "Classification", "ConversationEntry", "Group", "Service",
+    "Source", "Ticket", "User", "Visibility",
 ]

@@ -1,30 +1,29 @@
-"""Who hears about what: turns ticket changes into outbox rows, rendered when they are sent.
+"""Who hears about what: turns ticket changes into messages for the outbox, rendered when they are sent.
 
-Called by the ticket services inside their transaction. Nobody is mailed about their own action,
-and a person without an address is skipped.
+Called by the ticket services inside their transaction; the messages go through the notifications
+app's one door (``notifications.services.queue``). Here each message names its audience (the
+requester, whoever answers for the ticket); ``notifications.recipients`` turns it into addresses,
+so nobody is mailed about their own action and a person without an address is skipped.
 
-A row holds the facts of its message as they were when it was queued (``context``: the ticket's
-title, status, people and deadlines, a reply's words) and the worker fills the templates in at
-send time (``render``). The words are the ones rendering at queue time gave, but the changes that
+A message holds its facts as they were when it was queued (``context``: the ticket's title,
+status, people and deadlines, a reply's words) and the worker fills the templates in at send time
+(``notifications.rendering``). The words are the ones rendering at queue time gave, but the changes that
 queue hundreds of messages at once (the SLA sweep, an outage's all-clear) no longer render them
 in their transaction: rendering cost more than everything else they do per ticket.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import outbox
-from .lifecycle import Status
-from .models import Notification, Ticket, User
+from tickets.notifications import services as notifications
+from tickets.notifications.services import Audience, Kind, Message, People, TicketStaff
 
-Kind = Notification.Kind
+from .lifecycle import Status
+from .models import Ticket, User
 
 CUSTOMER_KINDS = frozenset({Kind.RECEIVED, Kind.IN_PROCESS, Kind.WAIT_CUSTOMER, Kind.RESOLVED})
 
@@ -41,63 +40,26 @@ SUBJECTS = {
 }
 
 
-def _domain() -> str:
-    return settings.TICKET_REPLY_ADDRESS.rpartition("@")[2] or "localhost"
-
-
-def thread_id(ticket: Ticket) -> str:
-    """The Message-ID every message about the ticket refers to, so mail clients thread them."""
-    return f"<ticket-{ticket.pk}@{_domain()}>"
-
-
-def reply_address(ticket: Ticket) -> str:
-    local, _, domain = settings.TICKET_REPLY_ADDRESS.partition("@")
-    return f"{local}+{ticket.pk}@{domain}"
-
-
-def _addresses(users: Iterable[User | None], *, actor: User | None) -> list[str]:
-    found = {
-        user.email.strip().lower(): user.email.strip()
-        for user in users
-        if user is not None and user.is_active and user.email and (actor is None or user.pk != actor.pk)
-    }
-    return sorted(found.values(), key=str.lower)
-
-
 def _local(instant: datetime | None) -> str:
     return timezone.localtime(instant).strftime("%a %d %b %Y %H:%M %Z") if instant else "—"
 
 
-def build(ticket: Ticket, kind: str, to: list[str], *, extra: dict | None = None, first: bool = False,
-          for_customer: bool | None = None, now=None) -> Notification | None:
-    """The outbox row for one message about ``ticket``, not saved; ``None`` with nobody to tell."""
-    if not to:
-        return None
-    now = now or timezone.now()
+def build(ticket: Ticket, kind: str, to: Audience, *, extra: dict | None = None, first: bool = False,
+          for_customer: bool | None = None, now: datetime | None = None) -> Message:
+    """The message of ``kind`` about ``ticket`` to ``to``; ``first`` for the ticket's first (the thread's root)."""
     context = {
         "ticket": _ticket_facts(ticket), "kind": kind, "site_url": settings.SITE_URL,
-        "reply_address": reply_address(ticket), "respond_by": _local(ticket.respond_by),
-        "resolve_by": _local(ticket.resolve_by),
+        "respond_by": _local(ticket.respond_by), "resolve_by": _local(ticket.resolve_by),
         **{name: _person(value) if isinstance(value, User) else value for name, value in (extra or {}).items()},
     }
     title = ticket.title if len(ticket.title) <= 120 else ticket.title[:119] + "…"
     subject_values = {"title": title, "group": ticket.group or "", **(extra or {})}
     subject = f"[#{ticket.pk}] " + SUBJECTS[kind].format(**subject_values)
-    root = thread_id(ticket)
-    notification = Notification(
-        ticket=ticket, kind=kind, for_customer=kind in CUSTOMER_KINDS if for_customer is None else for_customer,
-        to=to, subject=" ".join(subject.split())[:255], context=context,
-        reply_to=reply_address(ticket),
+    return Message(
+        ticket_id=ticket.pk, kind=kind, to=to, subject=" ".join(subject.split())[:255], context=context,
+        for_customer=kind in CUSTOMER_KINDS if for_customer is None else for_customer, starts_thread=first,
         created_at=now,
     )
-    # The ticket's first message is the thread's root; every later one answers it.
-    if first:
-        notification.message_id = root
-    else:
-        notification.message_id = f"<ticket-{ticket.pk}.{uuid.uuid4().hex}@{_domain()}>"
-        notification.in_reply_to = root
-        notification.references = root
-    return notification
 
 
 def _person(user: User | None) -> dict | None:
@@ -117,61 +79,48 @@ def _ticket_facts(ticket: Ticket) -> dict:
     }
 
 
-def render(notification: Notification) -> tuple[str, str]:
-    """The text and HTML bodies of a row queued by ``build``, from the facts it was queued with."""
-    kind = notification.kind
-    return (render_to_string(f"tickets/email/{kind}.txt", notification.context),
-            render_to_string(f"tickets/email/{kind}.html", notification.context))
-
-
-def _queue(ticket: Ticket, kind: str, to: list[str], *, extra: dict | None = None, first: bool = False,
+def _queue(ticket: Ticket, kind: str, to: Audience, *, extra: dict | None = None,
            for_customer: bool | None = None) -> None:
-    notification = build(ticket, kind, to, extra=extra, first=first, for_customer=for_customer)
-    if notification is not None:
-        outbox.queue(notification)
+    notifications.queue(build(ticket, kind, to, extra=extra, for_customer=for_customer))
 
 
-def _queue_people(ticket: Ticket) -> list[User]:
-    """Who answers for an unassigned ticket: its group's dispatchers (else the group's address)."""
-    if ticket.group is None:
-        return []
-    return list(ticket.group.dispatchers.all())
-
-
-def _staff_audience(ticket: Ticket, *, actor: User | None) -> list[str]:
-    if ticket.assignee is not None:
-        return _addresses([ticket.assignee], actor=actor)
-    to = _addresses(_queue_people(ticket), actor=actor)
-    if not to and ticket.group is not None and ticket.group.email:
-        to = [ticket.group.email]
-    return to
+def _staff(ticket: Ticket, *, actor: User | None) -> TicketStaff:
+    """Whoever answers for the ticket: its assignee, else its group's dispatchers, else the group's address."""
+    return TicketStaff(assignee=ticket.assignee, group=ticket.group, actor=actor)
 
 
 def ticket_created(ticket: Ticket, *, actor: User) -> None:
     """The requester's receipt and the assignee's (or queue's) notice: one INSERT, one dispatch."""
     messages = [
-        build(ticket, Kind.RECEIVED, _addresses([ticket.requester], actor=None), first=True),
+        # The receipt goes to the requester even when they reported it themselves.
+        build(ticket, Kind.RECEIVED, People([ticket.requester], actor=actor, include_actor=True), first=True),
         _assignment_message(ticket, actor=actor, old_assignee_id=None, old_group_id=None),
     ]
-    outbox.queue_many([message for message in messages if message is not None])
+    notifications.queue([message for message in messages if message is not None])
 
 
 def status_changed(ticket: Ticket, *, old: str, new: str, actor: User | None) -> None:
-    requester = _addresses([ticket.requester], actor=actor)
+    requester = People([ticket.requester], actor=actor)
     if new == Status.IN_PROCESS and old == Status.NEW:
         _queue(ticket, Kind.IN_PROCESS, requester)
     elif new == Status.WAIT_CUSTOMER:
         _queue(ticket, Kind.WAIT_CUSTOMER, requester)
     elif new == Status.RESOLVED:
-        _queue(ticket, Kind.RESOLVED, requester)
+        notifications.queue(resolved(ticket, actor=actor))
+
+
+def resolved(ticket: Ticket, *, actor: User | None, now: datetime | None = None) -> Message:
+    """The requester's "resolved, please check" (one resolution, or each of a bulk resolve's tickets)."""
+    return build(ticket, Kind.RESOLVED, People([ticket.requester], actor=actor), now=now)
 
 
 def public_reply(ticket: Ticket, *, author: User, body: str) -> None:
+    to: Audience
     if author.pk == ticket.requester_id:
-        to = _staff_audience(ticket, actor=author)
+        to = _staff(ticket, actor=author)
         for_customer = False
     else:
-        to = _addresses([ticket.requester], actor=author)
+        to = People([ticket.requester], actor=author)
         for_customer = True
     _queue(ticket, Kind.PUBLIC_REPLY, to, extra={"body": body, "author": author}, for_customer=for_customer)
 
@@ -180,15 +129,15 @@ def assignment_changed(ticket: Ticket, *, actor: User | None, old_assignee_id: i
                        old_group_id: int | None) -> None:
     message = _assignment_message(ticket, actor=actor, old_assignee_id=old_assignee_id, old_group_id=old_group_id)
     if message is not None:
-        outbox.queue(message)
+        notifications.queue(message)
 
 
 def _assignment_message(ticket: Ticket, *, actor: User | None, old_assignee_id: int | None,
-                        old_group_id: int | None) -> Notification | None:
+                        old_group_id: int | None) -> Message | None:
     if ticket.assignee_id is not None and ticket.assignee_id != old_assignee_id:
-        return build(ticket, Kind.ASSIGNED_TO_YOU, _addresses([ticket.assignee], actor=actor))
+        return build(ticket, Kind.ASSIGNED_TO_YOU, People([ticket.assignee], actor=actor))
     if ticket.group_id is not None and ticket.group_id != old_group_id and ticket.assignee_id is None:
-        return build(ticket, Kind.ASSIGNED_TO_GROUP, _staff_audience(ticket, actor=actor))
+        return build(ticket, Kind.ASSIGNED_TO_GROUP, _staff(ticket, actor=actor))
     return None
 
 
@@ -200,9 +149,9 @@ SLA_KINDS = {
 }
 
 
-def sla_threshold(ticket: Ticket, *, threshold: str, now=None) -> Notification | None:
-    """The warning or breach message to whoever answers for the ticket, built but not saved (the sweep
+def sla_threshold(ticket: Ticket, *, threshold: str, now: datetime | None = None) -> Message:
+    """The warning or breach message to whoever answers for the ticket, built but not queued (the sweep
     queues a whole batch at once)."""
     kind, target, field = SLA_KINDS[threshold]
-    return build(ticket, kind, _staff_audience(ticket, actor=None), now=now,
+    return build(ticket, kind, _staff(ticket, actor=None), now=now,
                  extra={"target": target, "due": _local(getattr(ticket, field))})

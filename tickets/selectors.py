@@ -2,9 +2,11 @@
 
 from django.db.models import BooleanField, Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
+from tickets.notifications import selectors as mail
+
 from . import permissions
 from .lifecycle import WAITING_STATUSES, Status
-from .models import Attachment, AuditEvent, ConversationEntry, Notification, Ticket, Visibility
+from .models import Attachment, AuditEvent, ConversationEntry, Ticket, Visibility
 
 CUSTOMER_TIMELINE_ACTIONS = (
     AuditEvent.Action.CREATED,
@@ -34,12 +36,9 @@ def ticket_timeline(*, ticket: Ticket, user) -> QuerySet[AuditEvent]:
     return events
 
 
-def ticket_notifications(*, ticket: Ticket, user) -> QuerySet[Notification]:
+def ticket_notifications(*, ticket: Ticket, user) -> QuerySet:
     """Mail that went out (or is on its way) about the ticket; a customer sees what was sent to them."""
-    notifications = ticket.notifications.all()
-    if not permissions.can_see_internal(user):
-        notifications = notifications.filter(for_customer=True)
-    return notifications
+    return mail.ticket_mail(ticket_id=ticket.pk, customer_only=not permissions.can_see_internal(user))
 
 
 def ticket_attachments(*, ticket: Ticket, user) -> QuerySet[Attachment]:

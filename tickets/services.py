@@ -12,10 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from itsm import bulk
 from sla import services as sla
 from sla.matrix import Impact, Urgency
+from tickets.notifications import services as notifications
 
-from . import bulk, notify, outbox, permissions
+from . import notify, permissions
 from .errors import InvalidTransition, NotAllowed, ProcessConflict, StateConflict, TicketError, VersionConflict
 from .lifecycle import (
     CUSTOMER_TRANSITIONS,
@@ -648,13 +650,10 @@ def tickets_resolve_many(*, actor: User | None, queryset, channel: str = Channel
         ticket.version += 1
         events.append(_event(ticket, actor=actor, channel=channel, action=AuditEvent.Action.STATUS, now=now,
                              field="status", old=old, new=Status.RESOLVED))
-        message = notify.build(ticket, notify.Kind.RESOLVED, notify._addresses([ticket.requester], actor=actor),
-                               now=now)
-        if message is not None:
-            messages.append(message)
+        messages.append(notify.resolved(ticket, actor=actor, now=now))
     bulk.update_many(rows, _STATUS_SAVE_FIELDS)
     bulk.insert_many(events)
-    outbox.queue_many(messages)
+    notifications.queue(messages)
     return rows
 
 
@@ -667,13 +666,11 @@ def ticket_record_sla_thresholds(*, marks: list[tuple[Ticket, str]], now: dateti
     messages, events = [], []
     queued_at = timezone.now()  # the outbox's clock, not the sweep's (a test may sweep "tomorrow")
     for ticket, threshold in marks:
-        message = notify.sla_threshold(ticket, threshold=threshold, now=queued_at)
-        if message is not None:
-            messages.append(message)
+        messages.append(notify.sla_threshold(ticket, threshold=threshold, now=queued_at))
         events.append(AuditEvent(
             ticket=ticket, actor=None, channel=Channel.TASK, action=AuditEvent.Action.SLA, field=threshold,
             new_value=SLA_THRESHOLD_LABELS[threshold], internal=True, created_at=now,
         ))
-    outbox.queue_many(messages)
+    notifications.queue(messages)
     bulk.insert_many(events)
     return events

@@ -13,7 +13,8 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from tickets.intake.api import IntegrationThrottle
-from tickets.models import Alert, AlertGroup, AuditEvent, RawEvent, Ticket
+from tickets.intake.models import Alert, AlertGroup, RawEvent
+from tickets.models import AuditEvent, Ticket
 
 SENDERS = 32
 

@@ -10,8 +10,9 @@ from rest_framework.test import APIClient
 
 from tickets.intake import services as intake
 from tickets.intake.api import IntegrationThrottle
+from tickets.intake.models import Alert, AlertGroup, RawEvent
 from tickets.lifecycle import Status
-from tickets.models import Alert, AlertGroup, AuditEvent, RawEvent, Ticket
+from tickets.models import AuditEvent, Ticket
 
 AM = "/api/v1/integrations/alertmanager/"
 GRAFANA = "/api/v1/integrations/grafana/"

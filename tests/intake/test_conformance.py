@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from rest_framework.test import APIClient
 
+from tickets.intake.models import Alert, AlertGroup, RawEvent
 from tickets.lifecycle import Status
-from tickets.models import Alert, AlertGroup, AuditEvent, RawEvent, Ticket
+from tickets.models import AuditEvent, Ticket
 
 PAYLOADS = Path(__file__).resolve().parents[2].parent / "shared" / "payloads"
 pytestmark = pytest.mark.skipif(not PAYLOADS.is_dir(), reason="../shared/payloads is not beside this checkout")
@@ -231,7 +232,7 @@ class TestEmailPayloads:
     @pytest.mark.parametrize("name", ["20_autoreply", "21_autoreply", "22_autoreply", "23_autoreply", "24_autoreply",
                                       "30_bounce", "31_bounce"])
     def test_auto_replies_and_bounces_open_nothing_and_send_nothing(self, db, name):
-        from tickets.models import Notification
+        from tickets.notifications.models import Notification
 
         event, created = receive(name)
 

@@ -12,8 +12,10 @@ from rest_framework.test import APIClient
 from tickets import services
 from tickets.intake import imap
 from tickets.intake.email_intake import receive_email
+from tickets.intake.models import AlertGroup, RawEvent
 from tickets.lifecycle import Status
-from tickets.models import AlertGroup, Attachment, AuditEvent, ConversationEntry, Notification, RawEvent, Ticket, User
+from tickets.models import Attachment, AuditEvent, ConversationEntry, Ticket, User
+from tickets.notifications.models import Notification
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

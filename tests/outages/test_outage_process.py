@@ -21,7 +21,8 @@ from outages.models import Outage, Update
 from outages.services import updates_due_remind
 from tickets import services as tickets
 from tickets.lifecycle import Status
-from tickets.models import AuditEvent, Notification, Ticket
+from tickets.models import AuditEvent, Ticket
+from tickets.notifications.models import Notification
 
 START = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
 

@@ -10,10 +10,11 @@ from django.test.utils import CaptureQueriesContext
 
 from outages import services as outages
 from outages.models import Outage
-from tickets import notify
 from tickets import services as tickets
 from tickets.lifecycle import Status
-from tickets.models import AuditEvent, Notification, Ticket, User
+from tickets.models import AuditEvent, Ticket, User
+from tickets.notifications.models import Notification
+from tickets.notifications.rendering import render
 from tickets.process import process_ticket_create
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +110,7 @@ def test_the_bulk_notification_is_the_one_the_single_path_writes(raise_outage, i
 
     one, bulk = (Notification.objects.get(ticket=t, kind=Notification.Kind.RESOLVED) for t in twins)
     for row in (one, bulk):  # what the worker will send
-        row.body_text, row.body_html = notify.render(row)
+        row.body_text, row.body_html = render(row)
     assert "Status: Resolved" in one.body_text
     for field in ("to", "for_customer", "state", "reply_to", "in_reply_to", "references", "subject", "body_text",
                   "body_html"):

@@ -7,7 +7,8 @@ from outages import services as outages
 from outages.models import Outage
 from tickets import services as tickets
 from tickets.lifecycle import Status
-from tickets.models import AuditEvent, Notification, Ticket
+from tickets.models import AuditEvent, Ticket
+from tickets.notifications.models import Notification
 
 
 def client(user) -> APIClient:

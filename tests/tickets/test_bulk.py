@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 
 from tickets import services
-from tickets.models import AuditEvent, Group, Notification, Ticket
+from tickets.models import AuditEvent, Group, Ticket
+from tickets.notifications.models import Notification
 
 ASSIGN = "/api/v1/tickets/bulk-assign/"
 MOVE = "/api/v1/tickets/bulk-move/"

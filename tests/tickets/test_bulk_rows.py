@@ -1,4 +1,4 @@
-"""tickets.bulk writes exactly the rows Django's bulk_create and bulk_update would write."""
+"""itsm.bulk writes exactly the rows Django's bulk_create and bulk_update would write."""
 
 from datetime import timedelta
 
@@ -6,8 +6,10 @@ import pytest
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from tickets import bulk, services
-from tickets.models import AuditEvent, Notification, Ticket
+from itsm import bulk
+from tickets import services
+from tickets.models import AuditEvent, Ticket
+from tickets.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 

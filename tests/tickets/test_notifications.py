@@ -7,8 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from sla.sweep import sla_sweep
-from tickets import outbox, services
-from tickets.models import Notification, Ticket
+from tickets import services
+from tickets.models import Ticket
+from tickets.notifications import outbox
+from tickets.notifications.models import Notification
 
 pytestmark = pytest.mark.usefixtures("eager_tasks")
 
@@ -143,7 +145,7 @@ def test_everyone_sees_on_the_timeline_which_mail_went_out(smtp, report, run, ap
 def test_a_mail_tells_what_was_true_when_it_was_queued_and_the_row_keeps_what_was_sent(smtp, customer, technician,
                                                                                        email_service, monkeypatch,
                                                                                        django_capture_on_commit_callbacks):
-    from tickets.tasks import send_notifications
+    from tickets.notifications.tasks import send_notifications
 
     waiting = []
     monkeypatch.setattr(send_notifications, "delay", waiting.append)  # the worker is slow today

@@ -14,7 +14,8 @@ from outages import services as outages
 from outages.models import AfterActionReview, Update
 from tickets import services as tickets
 from tickets.lifecycle import Status
-from tickets.models import AuditEvent, Notification, Ticket
+from tickets.models import AuditEvent, Ticket
+from tickets.notifications.models import Notification
 
 START = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
 pytestmark = pytest.mark.django_db

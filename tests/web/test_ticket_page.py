@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from tickets import services
 from tickets.lifecycle import Status
-from tickets.models import Attachment, AuditEvent, Channel, ConversationEntry, Notification, Ticket, Visibility
+from tickets.models import Attachment, AuditEvent, Channel, ConversationEntry, Ticket, Visibility
+from tickets.notifications.models import Notification
 from tickets.web import ticket_presence, ticket_timeline
 
 pytestmark = pytest.mark.django_db

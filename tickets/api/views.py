@@ -1,7 +1,6 @@
 """The ticket resource: thin views that validate input, call one service, render the result."""
 
 import re
-from operator import attrgetter
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +16,7 @@ from rest_framework.views import APIView
 from .. import permissions, selectors, services
 from ..customers import customer_for_email
 from ..errors import NotAllowed, VersionConflict
-from ..models import Channel, Group, Notification, Service, Ticket, Visibility
+from ..models import Channel, Group, Service, Ticket, Visibility
 from .filters import TicketFilter
 from .serializers import (
     AttachmentSerializer,
@@ -140,12 +139,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         changes = selectors.ticket_timeline(ticket=ticket, user=request.user)
         mail = selectors.ticket_notifications(ticket=ticket, user=request.user)
         # A stable sort on the instants keeps a change before the mail it caused.
-        items = sorted([*changes, *mail], key=attrgetter("created_at"))
-        return Response([
-            (NotificationSerializer if isinstance(item, Notification) else AuditEventSerializer)(
-                item, context={"request": request}).data
-            for item in items
-        ])
+        items = sorted([*((change, AuditEventSerializer) for change in changes),
+                        *((sent, NotificationSerializer) for sent in mail)], key=lambda pair: pair[0].created_at)
+        return Response([serializer(item, context={"request": request}).data for item, serializer in items])
 
     @extend_schema(methods=["GET"], responses=AttachmentSerializer(many=True))
     @extend_schema(methods=["POST"], request={"multipart/form-data": AttachmentSerializer},

@@ -3,8 +3,8 @@
 from django.contrib import admin, messages
 from django.db import transaction
 
-from ..models import Alert, AlertGroup, Integration, RawEvent
 from .integrations import integration_create, integration_rotate_secrets
+from .models import Alert, AlertGroup, Integration, RawEvent
 from .services import event_process
 
 

@@ -28,10 +28,11 @@ from itsm.api_errors import ServiceUnavailable
 from sla.matrix import Impact
 
 from ..auth import TokenAuthentication
-from ..models import Group, Integration, RawEvent, Service
+from ..models import Group, Service
 from ..permissions import is_administrator
 from . import alerts as readers
 from .integrations import integration_create, integration_for_routing_key, integration_rotate_secrets
+from .models import Integration, RawEvent
 from .services import event_process, event_store
 
 # Larger bodies are refused with 413 before anything is stored; PagerDuty documents 512 KB.

@@ -23,10 +23,12 @@ from sla.matrix import Impact, Urgency
 from .. import services as tickets
 from ..customers import customer_for_email
 from ..errors import NotAllowed
-from ..models import AuditEvent, Channel, Integration, Notification, RawEvent, Source, Ticket, User
+from ..models import AuditEvent, Channel, Source, Ticket, User
+from ..notifications import selectors as sent_mail
 from . import mail as mailparse
 from . import nagios
 from .alerts import FIRING, RESOLVED, AlertBatch, AlertSignal
+from .models import AlertGroup, Integration, RawEvent, key_digest
 from .services import Outcome, alerts_apply, event_process, event_store
 
 # Our Message-IDs: the thread root <ticket-N@domain> and each later mail's <ticket-N.hex@domain>.
@@ -118,9 +120,6 @@ def _apply_nagios(integration: Integration, notification: nagios.NagiosNotificat
 
 def _nagios_note(integration: Integration, notification: nagios.NagiosNotification) -> Outcome:
     """Acknowledgements, flapping and downtime notices go on the open ticket's timeline, nothing more."""
-    from ..models import AlertGroup
-    from ..models_intake import key_digest
-
     group = (
         AlertGroup.objects.filter(integration=integration, key_digest=key_digest(notification.key), is_open=True)
         .select_related("ticket")
@@ -152,7 +151,7 @@ def _thread(parsed: mailparse.InboundMail) -> Ticket | None:
                 return ticket
     if ids:
         wrapped = [f"<{message_id}>" for message_id in ids]
-        sent = Notification.objects.filter(message_id__in=wrapped + ids).order_by("-id").first()
+        sent = sent_mail.mail_with_message_ids(wrapped + ids)
         if sent is not None:
             return sent.ticket
         received = (

@@ -11,8 +11,8 @@ from django.utils.text import slugify
 
 from sla.matrix import Urgency
 
-from ..models import ApiToken, Group, Integration, Service
-from ..models_intake import SEVERITIES
+from ..models import ApiToken, Group, Service
+from .models import SEVERITIES, Integration, key_digest
 
 User = get_user_model()
 
@@ -101,8 +101,6 @@ def integration_rotate_secrets(*, integration: Integration) -> IssuedSecrets:
 
 
 def integration_for_routing_key(routing_key: str) -> Integration | None:
-    from ..models_intake import key_digest
-
     return (
         Integration.objects.select_related("user", "service", "group")
         .filter(routing_key_digest=key_digest(routing_key), is_active=True, user__is_active=True)

@@ -20,10 +20,10 @@ from sla.matrix import Impact
 
 from .. import services as tickets
 from ..lifecycle import FINAL_STATUSES, Status
-from ..models import Alert, AlertGroup, AuditEvent, Channel, Classification, Integration, RawEvent, Source, Ticket
-from ..models_intake import key_digest
+from ..models import AuditEvent, Channel, Classification, Source, Ticket
 from . import alerts as readers
 from .alerts import FIRING, RESOLVED, AlertBatch, PayloadError
+from .models import Alert, AlertGroup, Integration, RawEvent, key_digest
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from typing import Any
 from sla.matrix import Impact, Priority, Urgency
 from tickets import selectors
 from tickets.lifecycle import Status
-from tickets.models import AuditEvent, Classification, ConversationEntry, Notification, Source, Ticket, Visibility
+from tickets.models import AuditEvent, Classification, ConversationEntry, Source, Ticket, Visibility
 
 TIMELINE_LIMIT = 200
 _MIRRORED = (AuditEvent.Action.REPLIED, AuditEvent.Action.NOTED)
@@ -114,7 +114,8 @@ def _event_item(event: AuditEvent, names: Names) -> Item:
                 text=describe_event(event, names), internal=event.internal)
 
 
-def _notification_item(note: Notification) -> Item:
+def _notification_item(note: Any) -> Item:
+    """A row of ``selectors.ticket_notifications`` (the notifications app's outbox)."""
     return Item("notification", note.created_at, (note.created_at, _ORDER["notification"], note.pk), note,
                 internal=not note.for_customer)
 

@@ -1,4 +1,8 @@
-"""Intake records: monitoring integrations, every inbound event stored raw, and open alert groups."""
+"""Intake records: monitoring integrations, every inbound event stored raw, and open alert groups.
+
+The tables keep the names they had when these models lived in the ``tickets`` app (``db_table``):
+the move to an app of its own changed no row.
+"""
 
 from __future__ import annotations
 
@@ -73,6 +77,7 @@ class Integration(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        db_table = "tickets_integration"
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -130,6 +135,7 @@ class RawEvent(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "tickets_rawevent"
         ordering = ["-received_at", "-id"]
         indexes = [
             models.Index(fields=["next_attempt_at"], condition=Q(state__in=["pending", "failed"]),
@@ -163,6 +169,7 @@ class AlertGroup(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "tickets_alertgroup"
         ordering = ["-opened_at"]
         constraints = [
             models.UniqueConstraint(fields=["integration", "key_digest"], condition=Q(is_open=True),
@@ -194,6 +201,7 @@ class Alert(models.Model):
     last_seen_at = models.DateTimeField()
 
     class Meta:
+        db_table = "tickets_alert"
         ordering = ["group", "id"]
         constraints = [
             models.UniqueConstraint(fields=["group", "fingerprint"], name="one_alert_per_fingerprint"),

@@ -8,9 +8,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from tickets import outbox, services
-from tickets.models import Notification
-from tickets.tasks import send_notifications
+from tickets import services
+from tickets.notifications import outbox
+from tickets.notifications import services as notifications
+from tickets.notifications.models import Notification
+from tickets.notifications.tasks import send_notifications
 
 REPORT = {"title": "Eduroam keeps dropping", "impact": "individual", "urgency": "impaired"}
 
@@ -135,11 +137,11 @@ def test_a_refused_delivery_is_retried_with_backoff_then_kept_with_its_error(smt
     assert (failed.state, failed.attempts) == ("failed", 3)
     assert smtp.messages == []
     client.force_login(admin_user)
-    page = client.get("/admin/tickets/notification/", {"state__exact": "failed"})
+    page = client.get("/admin/notifications/notification/", {"state__exact": "failed"})
     assert b"SMTP 451: 4.3.0 Mailbox temporarily unavailable" in page.content
 
     smtp.refuse = False
-    client.post("/admin/tickets/notification/", {"action": "send_again", "_selected_action": [pk]})
+    client.post("/admin/notifications/notification/", {"action": "send_again", "_selected_action": [pk]})
     outbox.deliver(pk)
     assert Notification.objects.get(pk=pk).state == "sent"
     assert len(smtp.messages) == 1
@@ -165,9 +167,9 @@ def test_many_rows_go_to_the_broker_in_batches_and_out_over_one_connection(smtp,
     dispatched.clear()
     count = outbox.DISPATCH_BATCH * 2 + 7
     with transaction.atomic():
-        outbox.queue_many([
-            Notification(ticket=ticket, kind="outage_update", for_customer=True, to=[f"user{i}@example.edu"],
-                         subject=f"Update {i}", body_text="Wi-Fi is back.", message_id=f"<update-{i}@example.edu>")
+        notifications.queue([
+            notifications.Message(ticket_id=ticket.pk, kind="outage_update", for_customer=True,
+                                  to=[f"user{i}@example.edu"], subject=f"Update {i}", body_text="Wi-Fi is back.")
             for i in range(count)
         ])
         assert dispatched == []  # nothing before commit

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from tickets.intake.email_intake import receive_email
-from tickets.models import RawEvent
+from tickets.intake.models import RawEvent
 
 
 class Command(BaseCommand):

@@ -1,9 +1,16 @@
-"""Outgoing mail: the outbox rows and the distribution lists they can go to."""
+"""Outgoing mail: the outbox rows and the distribution lists they can go to.
+
+The tables keep the names they had when these models lived in the ``tickets`` app (``db_table``):
+the move to an app of its own changed no row. A notification knows its ticket only by the string
+reference ``"tickets.Ticket"``.
+"""
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
+
+from .recipients import distribution_list
 
 
 class DistributionList(models.Model):
@@ -22,6 +29,7 @@ class DistributionList(models.Model):
     is_active = models.BooleanField(default=True)
 
     class Meta:
+        db_table = "tickets_distributionlist"
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -29,9 +37,6 @@ class DistributionList(models.Model):
 
     def members(self) -> list[str]:
         return [line.strip() for line in self.member_addresses.splitlines() if line.strip()]
-
-    def addresses(self) -> list[str]:
-        return [self.email] if self.email else self.members()
 
     def clean(self) -> None:
         bad = []
@@ -42,7 +47,7 @@ class DistributionList(models.Model):
                 bad.append(address)
         if bad:
             raise ValidationError({"member_addresses": f"Not e-mail addresses: {', '.join(bad)}"})
-        if not self.addresses():
+        if not distribution_list(self):
             raise ValidationError("Give the list an address or at least one member address.")
 
 
@@ -91,7 +96,7 @@ class Notification(models.Model):
     body_html = models.TextField(blank=True)
     context = models.JSONField(
         default=dict, blank=True,
-        help_text="The facts a ticket message is rendered from when it is sent (tickets.notify.render).",
+        help_text="The facts a ticket message is rendered from when it is sent (notifications.rendering).",
     )
     reply_to = models.CharField(max_length=254, blank=True)
     message_id = models.CharField(max_length=255, unique=True)
@@ -107,6 +112,7 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "tickets_notification"
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(

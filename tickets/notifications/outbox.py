@@ -1,9 +1,9 @@
-"""The transactional outbox: a notification is a row first and an e-mail second.
+"""The transactional outbox's delivery side: a notification is a row first and an e-mail second.
 
-``queue`` writes the row inside the caller's transaction, so a rolled-back change sends nothing,
-and asks a worker to send it once the transaction commits; ``queue_many`` does the same for the
-rows of one change, in one INSERT and one broker message per ``DISPATCH_BATCH`` rows (a message per
-row cost more than rendering it, and an outage of 10,000 children made 10,000 of them).
+``services.queue`` writes the rows inside the caller's transaction, so a rolled-back change sends
+nothing, and asks the workers to send them once the transaction commits (``dispatch``: one broker
+message per ``DISPATCH_BATCH`` rows; a message per row cost more than rendering it, and an outage of
+10,000 children made 10,000 of them).
 The broker message is only a wake-up:
 ``relay`` finds rows that stayed pending (broker down, worker killed) and dispatches them again,
 and ``deliver`` claims a row with a conditional update before sending, so however often it is
@@ -24,8 +24,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import bulk
 from .models import Notification
+from .rendering import render
 
 logger = logging.getLogger(__name__)
 
@@ -48,25 +48,6 @@ def redispatch_after() -> timedelta:
 def backoff(attempts: int) -> timedelta:
     """Wait before the next try: 1, 2, 4, 8 ... minutes, at most an hour."""
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
-
-
-def queue(notification: Notification) -> Notification:
-    """Save the row in the current transaction and dispatch it after commit."""
-    queue_many([notification])
-    return notification
-
-
-def queue_many(notifications: list[Notification]) -> list[Notification]:
-    """``queue`` for many rows at once (an outage's children, a sweep batch): one INSERT, one dispatch."""
-    now = timezone.now()
-    for notification in notifications:
-        notification.created_at = notification.created_at or now
-        notification.next_attempt_at = notification.created_at
-    bulk.insert_many(notifications)
-    ids = [notification.pk for notification in notifications]
-    if ids:
-        transaction.on_commit(lambda: dispatch(ids))
-    return notifications
 
 
 def dispatch(ids: Iterable[int]) -> int:
@@ -105,8 +86,6 @@ def _fill_bodies(notification: Notification) -> dict:
     """Render a row queued with its facts only; returns the rendered fields, to be kept once sent."""
     if notification.body_text or not notification.context:
         return {}
-    from .notify import render
-
     notification.body_text, notification.body_html = render(notification)
     return {"body_text": notification.body_text, "body_html": notification.body_html}
 
