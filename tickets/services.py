@@ -16,7 +16,7 @@ from sla import services as sla
 
 from . import bulk, notify, outbox, permissions
 from .errors import InvalidTransition, NotAllowed, StateConflict, TicketError, VersionConflict
-from .lifecycle import CUSTOMER_TRANSITIONS, FINAL_STATUSES, TRANSITIONS, Status, check_transition
+from .lifecycle import CUSTOMER_TRANSITIONS, FINAL_STATUSES, TRANSITIONS, Status, check_transition, sla_state
 from .models import AuditEvent, Channel, Classification, ConversationEntry, Source, Ticket, User, Visibility
 
 # Fields whose change moves the SLA: the matrix cell, or the calendar the clock runs on.
@@ -187,7 +187,7 @@ def _apply_transition(ticket: Ticket, *, actor: User | None, to_status: str, cha
     if to_status == Status.CLOSED:
         ticket.closed_at = now
         changed.add("closed_at")
-    changed.update(sla.sla_status_changed(ticket, old=old, new=to_status, now=now))
+    changed.update(sla.sla_status_changed(ticket, old=sla_state(old), new=sla_state(to_status), now=now))
     events.append(_event(ticket, actor=actor, channel=channel, action=AuditEvent.Action.STATUS, now=now,
                          field="status", old=old, new=to_status))
     notify.status_changed(ticket, old=old, new=to_status, actor=actor)
@@ -540,7 +540,7 @@ def tickets_resolve_many(*, actor: User | None, queryset, channel: str = Channel
         check_transition(ticket.status, Status.RESOLVED, as_customer=False)
         old = ticket.status
         ticket.status = Status.RESOLVED
-        sla.sla_status_changed(ticket, old=old, new=Status.RESOLVED, now=now, clocks=clocks)
+        sla.sla_status_changed(ticket, old=sla_state(old), new=sla_state(Status.RESOLVED), now=now, clocks=clocks)
         ticket.updated_at = now
         ticket.version += 1
         events.append(_event(ticket, actor=actor, channel=channel, action=AuditEvent.Action.STATUS, now=now,
