@@ -6,9 +6,9 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from sla.sweep import sla_sweep
 from tickets import outbox, services
 from tickets.models import Notification, Ticket
+from tickets.sla_sweep import sla_sweep
 
 pytestmark = pytest.mark.usefixtures("eager_tasks")
 
