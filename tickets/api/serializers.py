@@ -2,6 +2,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from itsm.api_fields import StrictCharField
 from sla.matrix import Impact, ManagementProcess, Urgency
 
 from ..lifecycle import Status
@@ -18,15 +19,6 @@ from ..models import (
     User,
 )
 from .representation import PlannedRepresentation
-
-
-class StrictCharField(serializers.CharField):
-    """A JSON string, and only that: DRF's CharField would also store ``{"title": 7}`` as "7"."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 @extend_schema_field(OpenApiTypes.BINARY)
