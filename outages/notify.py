@@ -24,12 +24,12 @@ from .models import Audience, Outage, Update
 
 Kind = Notification.Kind
 
-UPDATE_KINDS = {
+UPDATE_KINDS: dict[str, str] = {
     Update.Kind.UPDATE: Kind.OUTAGE_UPDATE,
     Update.Kind.WORKAROUND: Kind.OUTAGE_WORKAROUND,
     Update.Kind.ALL_CLEAR: Kind.OUTAGE_ALL_CLEAR,
 }
-SUBJECTS = {
+SUBJECTS: dict[str, str] = {
     Kind.OUTAGE_KNOWN: "Known issue, we are working on it: {title}",
     Kind.OUTAGE_UPDATE: "Update: {title}",
     Kind.OUTAGE_WORKAROUND: "Workaround available: {title}",
@@ -115,7 +115,7 @@ def audience_reach(outage: Outage) -> dict[str, list[str]]:
     """
     from .services import affected_users
 
-    reach = {audience: [] for audience in Audience.values}
+    reach: dict[str, list[str]] = {audience: [] for audience in Audience.values}
     reach[Audience.TICKET] = _emails(affected_users(outage))
     for dlist in DistributionList.objects.filter(slug__in=Audience.values, is_active=True):
         reach[dlist.slug] = dlist.addresses()

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
 from sla.matrix import Urgency
 
-from ..models import ApiToken, Group, Integration, Service
+from ..models import ApiToken, Group, Integration, Service, User
 from ..models_intake import SEVERITIES
-
-User = get_user_model()
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,9 @@ class Command(BaseCommand):
         made = 0
         while made < tickets:
             size = min(batch, tickets - made)
-            rows, entries, events = [], [], []
+            rows: list[Ticket] = []
+            entries: list[tuple] = []
+            events: list[tuple] = []
             for offset in range(size):
                 number = made + offset
                 parent = outage_ids[number % len(outage_ids)] if outage_ids and number < children * len(
