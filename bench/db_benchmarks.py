@@ -75,7 +75,7 @@ def _make_due(count: int, now) -> int:
 
 
 def _timed_sweep(now) -> tuple[float, int, int]:
-    from sla.sweep import sla_sweep
+    from tickets.sla_sweep import sla_sweep
 
     started = time.perf_counter()
     result = sla_sweep(now=now)

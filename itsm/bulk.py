@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection
-from django.db.models import JSONField, Model
+from django.db.models import Field, JSONField, Model
 
 # Fields whose values psycopg2 adapts as they are (Django's preparation returns them unchanged).
 _PLAIN = frozenset({
@@ -32,17 +33,18 @@ def insert_many(objs: Sequence[Model]) -> None:
         return
     model = type(objs[0])
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(objs)
+        model._default_manager.bulk_create(objs)
         return
     meta, quote = model._meta, connection.ops.quote_name
     fields = [field for field in meta.concrete_fields if not field.primary_key]
+    pk = _concrete(model, meta.pk)
     for field in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             for obj in objs:
                 field.pre_save(obj, add=True)
     casts, values = zip(*(_column(field, objs) for field in fields), strict=True)
-    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
-           f"SELECT * FROM unnest({', '.join(casts)}) RETURNING {quote(meta.pk.column)}")
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(_column_name(field)) for field in fields)}) "
+           f"SELECT * FROM unnest({', '.join(casts)}) RETURNING {quote(_column_name(pk))}")
     with connection.cursor() as cursor:
         cursor.execute(sql, list(values))
         # PostgreSQL returns the rows of INSERT ... SELECT in the order it inserted them (as
@@ -62,12 +64,12 @@ def update_many(objs: Sequence[Model], field_names: Sequence[str]) -> None:
         return
     model = type(objs[0])
     if connection.vendor != "postgresql":
-        model.objects.bulk_update(objs, field_names)
+        model._default_manager.bulk_update(objs, field_names)
         return
     meta, quote = model._meta, connection.ops.quote_name
-    fields = [meta.pk, *(meta.get_field(name) for name in field_names)]
+    fields = [_concrete(model, meta.pk), *(_concrete(model, meta.get_field(name)) for name in field_names)]
     casts, values = zip(*(_column(field, objs) for field in fields), strict=True)
-    columns = [quote(field.column) for field in fields]
+    columns = [quote(_column_name(field)) for field in fields]
     assignments = ", ".join(f"{column} = v.{column}" for column in columns[1:])
     sql = (f"UPDATE {quote(meta.db_table)} AS t SET {assignments} FROM unnest({', '.join(casts)}) "
            f"AS v({', '.join(columns)}) WHERE t.{columns[0]} = v.{columns[0]}")
@@ -75,14 +77,30 @@ def update_many(objs: Sequence[Model], field_names: Sequence[str]) -> None:
         cursor.execute(sql, list(values))
 
 
-def _column(field, objs: Sequence[Model]) -> tuple[str, list]:
+def _concrete(model: type[Model], field: object) -> Field[Any, Any]:
+    """``field`` as a column of ``model``'s table (not a reverse relation or a many-to-many)."""
+    if not isinstance(field, Field) or not field.concrete:
+        raise ValueError(f"{field} is not a column of {model._meta.label}")
+    return field
+
+
+def _column_name(field: Field[Any, Any]) -> str:
+    if field.column is None:  # only fields without a column (reverse relations) have none
+        raise ValueError(f"{field} has no column")
+    return field.column
+
+
+def _column(field: Field[Any, Any], objs: Sequence[Model]) -> tuple[str, list[Any]]:
     """The cast of the column's array and its values, one per object."""
     attname = field.attname
     if isinstance(field, JSONField):
         return "%s::text[]::jsonb[]", [None if (value := getattr(obj, attname)) is None
                                        else json.dumps(value, cls=field.encoder) for obj in objs]
+    db_type = field.db_type(connection)
+    if db_type is None:
+        raise ValueError(f"{field} has no column type")
     # varchar(200)[] would be the same array type; without the length nothing can be cut short.
-    cast = f"%s::{field.db_type(connection).split('(')[0]}[]"
+    cast = f"%s::{db_type.split('(')[0]}[]"
     if field.get_internal_type() in _PLAIN:
         return cast, [getattr(obj, attname) for obj in objs]
     return cast, [field.get_db_prep_save(getattr(obj, attname), connection) for obj in objs]

@@ -7,6 +7,7 @@ number of times.
 
 import os
 import smtplib
+from typing import TypedDict
 
 from celery import Celery
 from django.db import OperationalError
@@ -17,9 +18,23 @@ app = Celery("itsm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-TRANSIENT_ERRORS = (OperationalError, ConnectionError, TimeoutError, smtplib.SMTPException, OSError)
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError, ConnectionError, TimeoutError, smtplib.SMTPException, OSError,
+)
 
-RETRY_POLICY = {
+
+class RetryPolicy(TypedDict):
+    """The options every task takes (``@shared_task(name=..., **RETRY_POLICY)``), typed so each is checked."""
+
+    acks_late: bool
+    autoretry_for: tuple[type[BaseException], ...]
+    retry_backoff: int
+    retry_backoff_max: int
+    retry_jitter: bool
+    max_retries: int
+
+
+RETRY_POLICY: RetryPolicy = {
     "acks_late": True,
     "autoretry_for": TRANSIENT_ERRORS,
     "retry_backoff": 5,

@@ -9,8 +9,9 @@ class UpdateInline(admin.TabularInline):
     model = Update
     extra = 0
     can_delete = False
-    fields = ["kind", "posted_at", "posted_by", "audiences", "community_state", "next_update_at", "text"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "kind", "posted_at", "posted_by", "audiences", "community_state", "next_update_at", "text",
+    )
 
     def has_add_permission(self, request, obj=None):
         return False  # updates are sent through the process, which mails them

@@ -94,7 +94,7 @@ def join_outage(*, outage_id: int, user: User, actor: User | None = None, title:
     if (found := existing_child(outage, user)) is not None:
         return Joined(found, created=False)
     parent = outage.ticket
-    name = parent.service.name if parent.service_id else parent.title
+    name = parent.service.name if parent.service else parent.title
     description = (description or "").strip() or f"Affected by the known problem #{parent.pk}: {parent.title}"
     child = ticket_process.process_ticket_create(
         actor=actor, requester=user, title=(title or "").strip() or f"Affected by: {name}"[:200],

@@ -53,7 +53,8 @@ def _clean_request(fields: dict[str, str], risk: str) -> dict[str, str]:
         elif "\x00" in value:
             errors[name] = ["Null characters are not allowed."]
         cleaned[name] = value
-    if len(cleaned["title"]) > ChangeRequest._meta.get_field("title").max_length:
+    title_max = ChangeRequest._meta.get_field("title").max_length
+    if title_max is not None and len(cleaned["title"]) > title_max:
         errors["title"] = ["Keep the title to 200 characters."]
     if risk not in ChangeRequest.Risk.values:
         errors["risk"] = [f"Choose one of: {', '.join(ChangeRequest.Risk.values)}."]

@@ -25,12 +25,12 @@ from .models import Audience, Outage, Update
 # Who may release a community message held for approval (they are told one waits).
 APPROVE_COMMUNITY = "outages.approve_community_update"
 
-UPDATE_KINDS = {
+UPDATE_KINDS: dict[str, str] = {
     Update.Kind.UPDATE: Kind.OUTAGE_UPDATE,
     Update.Kind.WORKAROUND: Kind.OUTAGE_WORKAROUND,
     Update.Kind.ALL_CLEAR: Kind.OUTAGE_ALL_CLEAR,
 }
-SUBJECTS = {
+SUBJECTS: dict[str, str] = {
     Kind.OUTAGE_KNOWN: "Known issue, we are working on it: {title}",
     Kind.OUTAGE_UPDATE: "Update: {title}",
     Kind.OUTAGE_WORKAROUND: "Workaround available: {title}",
@@ -108,7 +108,7 @@ def audience_reach(outage: Outage) -> dict[str, list[str]]:
     """
     from .services import affected_users
 
-    reach = {audience: [] for audience in Audience.values}
+    reach: dict[str, list[str]] = {audience: [] for audience in Audience.values}
     reach[Audience.TICKET] = recipients.people(affected_users(outage))
     for dlist in DistributionList.objects.filter(slug__in=Audience.values, is_active=True):
         reach[dlist.slug] = recipients.distribution_list(dlist)

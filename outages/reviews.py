@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from tickets.errors import NotAllowed
@@ -90,7 +90,7 @@ def review_save(*, actor: User, outage_id: int, **fields: str) -> AfterActionRev
     now = timezone.now()
     review = AfterActionReview.objects.filter(outage=outage).first()
     created = review is None
-    if created:
+    if review is None:
         review = AfterActionReview(outage=outage, author=actor, created_at=now, updated_at=now)
     elif review.state == AfterActionReview.State.PUBLISHED:
         raise InvalidState("This review is published; it can no longer be changed.")
@@ -123,7 +123,7 @@ def review_submit(*, actor: User, outage_id: int) -> AfterActionReview:
         raise InvalidState(f"#{outage.ticket_id} is {outage.ticket.get_status_display().lower()}; the review is "
                            "submitted once the outage or problem is resolved.")
     missing = review.missing_fields() if review is not None else list(AfterActionReview.REQUIRED_FIELDS)
-    if missing:
+    if review is None or missing:
         raise ValidationError({name: [SECTION_REQUIRED] for name in missing})
     now = timezone.now()
     review.state, review.submitted_at, review.updated_at = AfterActionReview.State.SUBMITTED, now, now
@@ -215,7 +215,7 @@ def _one_line(text: str, limit: int = 300) -> str:
 
 def _choice_label(field: str, value: str) -> str:
     try:
-        choices = dict(Ticket._meta.get_field(field).choices or ())
+        choices = dict(getattr(Ticket._meta.get_field(field), "choices", None) or ())
     except FieldDoesNotExist:  # a field the ticket no longer has: show the raw value
         return value
     return str(choices.get(value, value))
@@ -226,7 +226,7 @@ class _Describer:
 
     def __init__(self, events: Iterable[AuditEvent]):
         events = list(events)
-        ids: dict[type, set[int]] = {}
+        ids: dict[type[Model], set[int]] = {}
         entry_ids: set[int] = set()
         for event in events:
             if event.action == AuditEvent.Action.CHANGED and event.field in _NAMED_FIELDS:
@@ -234,7 +234,7 @@ class _Describer:
                 ids.setdefault(model, set()).update(int(v) for v in (event.old_value, event.new_value) if v.isdigit())
             elif event.action in (AuditEvent.Action.REPLIED, AuditEvent.Action.NOTED) and event.new_value.isdigit():
                 entry_ids.add(int(event.new_value))
-        self.names = {model: {obj.pk: str(obj) for obj in model.objects.filter(pk__in=pks)}
+        self.names = {model: {obj.pk: str(obj) for obj in model._default_manager.filter(pk__in=pks)}
                       for model, pks in ids.items()}
         self.entries = dict(ConversationEntry.objects.filter(pk__in=entry_ids).values_list("pk", "body"))
 
@@ -356,10 +356,10 @@ def review_prefill(outage: Outage) -> dict[str, str]:
     ticket = outage.ticket
     children = Ticket.objects.filter(parent_id=ticket.pk)
     groups = sorted({name for name in children.exclude(group=None).values_list("group__name", flat=True)}
-                    | ({ticket.group.name} if ticket.group_id else set()))
+                    | ({ticket.group.name} if ticket.group else set()))
     people = [str(user) for user in outage.responders.all()]
     services = sorted({*children.exclude(service=None).values_list("service__name", flat=True),
-                       *([ticket.service.name] if ticket.service_id else [])})
+                       *([ticket.service.name] if ticket.service else [])})
     ended = ticket.resolved_at or timezone.now()
     hours, minutes = divmod(int((ended - ticket.created_at).total_seconds() // 60), 60)
     count = children.count()

@@ -4,7 +4,7 @@ import zoneinfo
 from collections import defaultdict
 from datetime import datetime
 
-from .clock import BusinessCalendar, BusinessHoursClock, SlaClock, TwentyFourSevenClock
+from .clock import BusinessCalendar, BusinessHoursClock, Interval, SlaClock, TwentyFourSevenClock
 from .matrix import Clock
 from .models import Calendar
 
@@ -28,7 +28,7 @@ def load_calendar(calendar_id: int | None = None) -> BusinessCalendar:
     known = _loaded.get(calendar.pk)
     if known is not None and known[0] == calendar.updated_at:
         return known[1]
-    hours: dict[int, list] = defaultdict(list)
+    hours: dict[int, list[Interval]] = defaultdict(list)
     for weekday, opens, closes in calendar.working_hours.values_list("weekday", "opens", "closes"):
         hours[weekday].append((opens, closes))
     holidays = frozenset(calendar.holidays.values_list("date", flat=True))

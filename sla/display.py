@@ -12,19 +12,19 @@ from html import escape
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from tickets.lifecycle import OPEN_STATUSES, Status
-
 from .calendars import ClockCache
+from .clock import BusinessHoursClock
 from .matrix import TARGETS, Clock, Priority
-from .services import RESOLVE_PAUSED, RESPOND_PAUSED, WARNING_FRACTION, paused_time
+from .services import WARNING_FRACTION, paused_time
+from .states import OPEN, RESOLVE_PAUSED, RESPOND_PAUSED, BadgeTicket, ClockState, Pause
 
 RESPOND, RESOLVE = "respond", "resolve"
 
-# The words for a pause, by the status that holds the clock.
+# The words for a pause, by the clock state that holds the clock.
 PAUSE_REASONS = {
-    Status.WAIT_CUSTOMER: "waiting on customer",
-    Status.WAIT_VENDOR: "waiting on vendor",
-    Status.RESOLVED: "resolved, waiting for the customer to confirm",
+    ClockState.WAIT_CUSTOMER: "waiting on customer",
+    ClockState.WAIT_VENDOR: "waiting on vendor",
+    ClockState.RESOLVED: "resolved, waiting for the customer to confirm",
 }
 
 
@@ -57,13 +57,13 @@ def format_duration(duration: timedelta) -> str:
     return f"{mins}m"
 
 
-def _open_pause(ticket) -> dict | None:
+def _open_pause(ticket: BadgeTicket) -> Pause | None:
     if ticket.sla_pauses and not ticket.sla_pauses[-1].get("until"):
         return ticket.sla_pauses[-1]
     return None
 
 
-def badge_for(ticket, target: str, *, now: datetime, clocks: ClockCache | None = None) -> Badge:
+def badge_for(ticket: BadgeTicket, target: str, *, now: datetime, clocks: ClockCache | None = None) -> Badge:
     """The badge for ``target`` ("respond" or "resolve") of ``ticket`` at ``now``."""
     clocks = clocks or ClockCache()
     verb, past = ("Respond", "Responded") if target == RESPOND else ("Resolve", "Resolved")
@@ -75,29 +75,29 @@ def badge_for(ticket, target: str, *, now: datetime, clocks: ClockCache | None =
     if due is None or not ticket.priority or ticket.sla_started_at is None:
         return Badge(target, "none", "dash", "No target", None, clock_label, 0)
 
-    calendar_id = ticket.service.calendar_id if ticket.service_id else None
+    calendar_id = ticket.service.calendar_id if ticket.service_id and ticket.service else None
     clock = clocks.clock(clock_kind, calendar_id)
-    goal = getattr(TARGETS[Priority(ticket.priority)], target)
-    paused_statuses = RESPOND_PAUSED if target == RESPOND else RESOLVE_PAUSED
+    goal: timedelta = getattr(TARGETS[Priority(ticket.priority)], target)
+    paused_states = RESPOND_PAUSED if target == RESPOND else RESOLVE_PAUSED
 
     if met_at is not None:
         if met_at > due:
             late = clock.measure(due, met_at)
             return Badge(target, "met_late", "cross", f"{past} {format_duration(late)} late", due, clock_label, 100)
         used = clock.measure(ticket.sla_started_at, met_at) - paused_time(
-            ticket, clock, paused_statuses, start=ticket.sla_started_at, stop=met_at
+            ticket, clock, paused_states, start=ticket.sla_started_at, stop=met_at
         )
         return Badge(target, "met", "tick", f"{past} in {format_duration(used)}", due, clock_label,
                      _percent(used, goal))
-    if ticket.status not in OPEN_STATUSES:
+    if ticket.sla_state not in OPEN:
         return Badge(target, "none", "dash", f"No {verb.lower()} target: {ticket.get_status_display().lower()}",
                      None, clock_label, 0)
 
     pause = _open_pause(ticket)
-    if ticket.status in paused_statuses and pause is not None:
+    if ticket.sla_state in paused_states and pause is not None and pause["from"]:
         since = datetime.fromisoformat(pause["from"])
         left = clock.measure(since, due) if due > since else -clock.measure(due, since)
-        reason = PAUSE_REASONS.get(ticket.status, "paused")
+        reason = PAUSE_REASONS.get(ticket.sla_state, "paused")
         remaining = f"{format_duration(left)} left" if left > timedelta(0) else f"{format_duration(left)} over"
         return Badge(target, "paused", "pause", f"Paused: {reason} · {remaining}", due, clock_label,
                      _percent(goal - left, goal))
@@ -108,7 +108,7 @@ def badge_for(ticket, target: str, *, now: datetime, clocks: ClockCache | None =
 
     left = clock.measure(now, due)
     percent = _percent(goal - left, goal)
-    if clock_kind == Clock.BUSINESS_HOURS and not clock.is_running(now):
+    if isinstance(clock, BusinessHoursClock) and not clock.is_running(now):
         resumes = clock.next_start(now).astimezone(clock.calendar.tz)
         return Badge(target, "stopped", "pause",
                      f"Resumes {resumes:%a %H:%M} · {format_duration(left)} left (business hours)",
@@ -154,6 +154,6 @@ def _percent(used: timedelta, goal: timedelta) -> int:
     return max(0, min(100, int(used / goal * 100)))
 
 
-def next_deadline(ticket) -> datetime | None:
+def next_deadline(ticket: BadgeTicket) -> datetime | None:
     """The deadline a list sorts by: Respond-By until the response, then Resolve-By."""
     return ticket.respond_by if ticket.responded_at is None else ticket.resolve_by

@@ -2,6 +2,7 @@
 
 import zoneinfo
 from datetime import time
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -43,14 +44,16 @@ class _TouchesCalendar(models.Model):
     the calendar themselves: ``Calendar.objects.filter(pk=...).update(updated_at=now())``.
     """
 
+    calendar_id: int  # the subclass's ``calendar`` foreign key
+
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
         _touch(self.calendar_id)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         calendar_id = self.calendar_id
         deleted = super().delete(*args, **kwargs)
         _touch(calendar_id)

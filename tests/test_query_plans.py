@@ -39,7 +39,7 @@ def plan(queryset) -> str:
 
 
 def sweep_query(now):
-    """The sweep's read as ``sla.sweep.sla_sweep`` runs it."""
+    """The sweep's read as ``tickets.sla_sweep.sla_sweep`` runs it."""
     return (Ticket.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("assignee", "group", "requester")
             .filter(sla_next_check_at__lte=now).order_by("sla_next_check_at")[:500])

@@ -7,7 +7,7 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 
-from tickets.management.commands.seed_demo import DEMO_USERS
+from outages.management.commands.seed_demo import DEMO_USERS
 from tickets.models import AuditEvent, ConversationEntry, Service, Ticket, User
 
 pytestmark = pytest.mark.django_db

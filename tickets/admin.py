@@ -49,14 +49,12 @@ class ReadOnlyInline(admin.TabularInline):
 
 class EntryInline(ReadOnlyInline):
     model = ConversationEntry
-    fields = ["created_at", "author", "visibility", "channel", "body"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "author", "visibility", "channel", "body")
 
 
 class AuditInline(ReadOnlyInline):
     model = AuditEvent
-    fields = ["created_at", "actor", "channel", "action", "field", "old_value", "new_value"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "actor", "channel", "action", "field", "old_value", "new_value")
 
 
 @admin.register(Ticket)

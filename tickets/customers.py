@@ -1,11 +1,10 @@
 """Customers known only by an e-mail address (phone calls, walk-ins, mail to the service desk)."""
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
-User = get_user_model()
+from .models import User
 
 
 def customer_for_email(address: str, *, name: str = "") -> User:

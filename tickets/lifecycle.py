@@ -6,6 +6,8 @@ API, web pages, e-mail intake, monitoring and tasks all change status through
 
 from django.db import models
 
+from sla.states import ClockState
+
 
 class Status(models.TextChoices):
     NEW = "new", "New"  # logged, not yet picked up by a technician
@@ -42,6 +44,19 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 CUSTOMER_TRANSITIONS: dict[Status, frozenset[Status]] = {
     **{status: frozenset({Status.CANCELLED}) for status in OPEN_STATUSES},
     Status.RESOLVED: frozenset({Status.CLOSED, Status.CUSTOMER_RESPONDED}),
+}
+
+# The one map from a status to the SLA clock state it holds a ticket in: ``sla`` knows no status,
+# its rules (pause, resume, response, resolution, which thresholds run) read these states.
+SLA_STATE: dict[Status, ClockState] = {
+    Status.NEW: ClockState.RUNNING,
+    Status.IN_PROCESS: ClockState.WORKING,  # moving here first is the response
+    Status.WAIT_CUSTOMER: ClockState.WAIT_CUSTOMER,
+    Status.WAIT_VENDOR: ClockState.WAIT_VENDOR,
+    Status.RESOLVED: ClockState.RESOLVED,
+    Status.CUSTOMER_RESPONDED: ClockState.RUNNING,
+    Status.CLOSED: ClockState.FINAL,
+    Status.CANCELLED: ClockState.FINAL,
 }
 
 _ORDER = list(Status)
@@ -81,6 +96,11 @@ def check_transition(current: str, requested: str, *, as_customer: bool = False)
 
 def is_open(status: str) -> bool:
     return status in OPEN_STATUSES
+
+
+def sla_state(status: str) -> ClockState:
+    """The SLA clock state of ``status``; an unknown status raises ``ValueError``."""
+    return SLA_STATE[Status(status)]
 
 
 # What a public reply asks for when it lands on a closed or cancelled ticket: a new ticket that refers to it.

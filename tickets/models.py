@@ -10,8 +10,9 @@ from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Lower
 
 from sla.matrix import Clock, Impact, ImpactCategory, ManagementProcess, Priority, SmallReason, Urgency
+from sla.states import ClockState
 
-from .lifecycle import OPEN_STATUSES, Status
+from .lifecycle import OPEN_STATUSES, Status, sla_state
 
 # The open statuses in a fixed order, so the partial indexes' condition (and their migration) is stable.
 _OPEN = sorted(OPEN_STATUSES)
@@ -212,6 +213,11 @@ class Ticket(models.Model):
         from .lifecycle import is_open
 
         return is_open(self.status)
+
+    @property
+    def sla_state(self) -> ClockState:
+        """Where the status holds the SLA clocks: what the rules in ``sla`` read instead of the status."""
+        return sla_state(self.status)
 
 
 class Visibility(models.TextChoices):

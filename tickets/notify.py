@@ -89,7 +89,7 @@ def _staff(ticket: Ticket, *, actor: User | None) -> TicketStaff:
     return TicketStaff(assignee=ticket.assignee, group=ticket.group, actor=actor)
 
 
-def ticket_created(ticket: Ticket, *, actor: User) -> None:
+def ticket_created(ticket: Ticket, *, actor: User | None) -> None:
     """The requester's receipt and the assignee's (or queue's) notice: one INSERT, one dispatch."""
     messages = [
         # The receipt goes to the requester even when they reported it themselves.

@@ -27,6 +27,7 @@ from .lifecycle import (
     Status,
     check_transition,
     reply_move,
+    sla_state,
 )
 from .models import AuditEvent, Channel, Classification, ConversationEntry, Source, Ticket, User, Visibility
 
@@ -223,7 +224,7 @@ def _apply_transition(ticket: Ticket, *, actor: User | None, to_status: str, cha
     if to_status == Status.CLOSED:
         ticket.closed_at = now
         changed.add("closed_at")
-    changed.update(sla.sla_status_changed(ticket, old=old, new=to_status, now=now))
+    changed.update(sla.sla_status_changed(ticket, old=sla_state(old), new=sla_state(to_status), now=now))
     events.append(_event(ticket, actor=actor, channel=channel, action=AuditEvent.Action.STATUS, now=now,
                          field="status", old=old, new=to_status))
     notify.status_changed(ticket, old=old, new=to_status, actor=actor)
@@ -645,7 +646,7 @@ def tickets_resolve_many(*, actor: User | None, queryset, channel: str = Channel
         check_transition(ticket.status, Status.RESOLVED, as_customer=False)
         old = ticket.status
         ticket.status = Status.RESOLVED
-        sla.sla_status_changed(ticket, old=old, new=Status.RESOLVED, now=now, clocks=clocks)
+        sla.sla_status_changed(ticket, old=sla_state(old), new=sla_state(Status.RESOLVED), now=now, clocks=clocks)
         ticket.updated_at = now
         ticket.version += 1
         events.append(_event(ticket, actor=actor, channel=channel, action=AuditEvent.Action.STATUS, now=now,

@@ -12,7 +12,8 @@ from rest_framework import permissions as drf_permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from tickets.api.serializers import StrictCharField, UserSummarySerializer
+from itsm.api_fields import StrictCharField
+from tickets.api.serializers import UserSummarySerializer
 from tickets.permissions import is_staff
 
 from .. import changes

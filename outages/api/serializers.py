@@ -47,7 +47,7 @@ class OutageSerializer(serializers.ModelSerializer):
     classification = serializers.CharField(source="ticket.classification", read_only=True)
     status = serializers.CharField(source="ticket.status", read_only=True)
     priority = serializers.CharField(source="ticket.priority", read_only=True)
-    service = serializers.PrimaryKeyRelatedField(source="ticket.service", read_only=True, allow_null=True)
+    service = serializers.PrimaryKeyRelatedField[Service](source="ticket.service", read_only=True, allow_null=True)
     incident_manager = UserSummarySerializer(read_only=True, allow_null=True)
     responders = UserSummarySerializer(many=True, read_only=True)
     update_overdue = serializers.SerializerMethodField()
@@ -71,11 +71,11 @@ class OutageSerializer(serializers.ModelSerializer):
     @extend_schema_field(ChildSerializer(many=True))
     def get_children(self, outage: Outage) -> list[dict]:
         children = Ticket.objects.filter(parent_id=outage.ticket_id).select_related("requester").order_by("pk")
-        return ChildSerializer(children, many=True).data
+        return ChildSerializer(children, many=True).data  # type: ignore[return-value]  # a list: many=True
 
     @extend_schema_field(UserSummarySerializer(many=True))
     def get_affected_users(self, outage: Outage) -> list[dict]:
-        return UserSummarySerializer(services.affected_users(outage), many=True).data
+        return UserSummarySerializer(services.affected_users(outage), many=True).data  # type: ignore[return-value]
 
     def get_review_state(self, outage: Outage) -> str:
         review = getattr(outage, "review", None)

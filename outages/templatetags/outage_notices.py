@@ -32,7 +32,7 @@ register.filter("outage_when", when)
 def describe(outage: Outage) -> dict:
     """What a customer needs to know about one outage, in plain words."""
     ticket = outage.ticket
-    name = ticket.service.name if ticket.service_id else ticket.title
+    name = ticket.service.name if ticket.service else ticket.title
     is_problem = ticket.classification == "problem"
     return {
         "outage": outage,

@@ -1,12 +1,14 @@
+from typing import Any
+
 from rest_framework import serializers
 from rest_framework.validators import UniqueTogetherValidator
 
-from tickets.api.serializers import StrictCharField
+from itsm.api_fields import StrictCharField
 
 from ..models import Calendar, Holiday
 
 
-class HolidaySerializer(serializers.ModelSerializer):
+class HolidaySerializer(serializers.ModelSerializer[Holiday]):
     calendar = serializers.SlugRelatedField(
         slug_field="slug", queryset=Calendar.objects.all(), required=False,
         help_text="The calendar's slug; the default calendar when omitted.",
@@ -23,7 +25,7 @@ class HolidaySerializer(serializers.ModelSerializer):
             )
         ]
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if hasattr(data, "copy"):
             data = data.copy()
         if isinstance(data, dict) and not data.get("calendar"):

@@ -8,9 +8,9 @@ import pytest
 import time_machine
 
 from sla.models import Calendar, WorkingHours
-from sla.sweep import sla_reevaluate_operating_hours
 from tickets import services
 from tickets.models import AuditEvent
+from tickets.sla_sweep import sla_reevaluate_operating_hours
 
 NY = ZoneInfo("America/New_York")
 

@@ -8,9 +8,9 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from sla.sweep import sla_sweep
 from tickets import services
 from tickets.models import AuditEvent, Ticket
+from tickets.sla_sweep import sla_sweep
 
 NY = ZoneInfo("America/New_York")
 START = datetime(2026, 11, 23, 9, 0, tzinfo=NY)  # a Monday

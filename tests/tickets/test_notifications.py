@@ -6,11 +6,11 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from sla.sweep import sla_sweep
 from tickets import services
 from tickets.models import Ticket
 from tickets.notifications import outbox
 from tickets.notifications.models import Notification
+from tickets.sla_sweep import sla_sweep
 
 pytestmark = pytest.mark.usefixtures("eager_tasks")
 

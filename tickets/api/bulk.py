@@ -99,7 +99,7 @@ class BulkResultSerializer(serializers.Serializer):
 class BulkErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # a declared field, not Serializer.errors
         child=serializers.ListField(child=serializers.CharField()), required=False,
         help_text="`tickets`: what is wrong with the list; then one entry per failing ticket id.",
     )

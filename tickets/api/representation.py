@@ -33,7 +33,7 @@ class PlannedRepresentation(serializers.Serializer):
 
     @cached_property
     def _plan(self) -> list[tuple[str, Reader]]:
-        return [(field.field_name, _reader(field)) for field in self._readable_fields]
+        return [(name, _reader(field)) for field in self._readable_fields if (name := field.field_name) is not None]
 
 
 def _reader(field: serializers.Field) -> Reader:

@@ -2,6 +2,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from itsm.api_fields import StrictCharField
 from sla.matrix import Impact, ManagementProcess, Urgency
 from tickets.notifications import selectors as mail
 
@@ -18,15 +19,6 @@ from ..models import (
     User,
 )
 from .representation import PlannedRepresentation
-
-
-class StrictCharField(serializers.CharField):
-    """A JSON string, and only that: DRF's CharField would also store ``{"title": 7}`` as "7"."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 @extend_schema_field(OpenApiTypes.BINARY)
@@ -112,7 +104,9 @@ class TicketWriteSerializer(serializers.Serializer):
     urgency = serializers.ChoiceField(choices=Urgency.choices)
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     classification = serializers.ChoiceField(choices=Classification.choices, required=False)
-    source = serializers.ChoiceField(choices=Source.choices, required=False)
+    # `source` and `parent` are also attributes of a DRF field in the stubs; the serializer's metaclass
+    # moves declared fields out of the class, so the names are free at run time.
+    source = serializers.ChoiceField(choices=Source.choices, required=False)  # type: ignore[assignment]
     service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.filter(is_active=True), required=False,
                                                  allow_null=True)
     group = serializers.PrimaryKeyRelatedField(queryset=Group.objects.all(), required=False, allow_null=True)
@@ -123,7 +117,8 @@ class TicketWriteSerializer(serializers.Serializer):
         required=False, write_only=True,
         help_text="Staff logging a call for someone: their address; an unknown address becomes a customer account.",
     )
-    parent = serializers.PrimaryKeyRelatedField(queryset=Ticket.objects.all(), required=False, allow_null=True)
+    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
+        queryset=Ticket.objects.all(), required=False, allow_null=True)
     version = serializers.IntegerField(required=False, min_value=1, help_text="The version you last read.")
 
     def validate(self, attrs):

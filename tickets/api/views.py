@@ -43,7 +43,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     permission_classes = [IsAuthenticated]
     filterset_class = TicketFilter
-    filter_backends = [*viewsets.GenericViewSet.filter_backends, filters.SearchFilter, filters.OrderingFilter]
+    filter_backends = [*viewsets.GenericViewSet.filter_backends,  # type: ignore[misc]  # the class's, as declared
+                       filters.SearchFilter, filters.OrderingFilter]
     search_fields = ["title", "description"]
     ordering_fields = ["created_at", "updated_at", "respond_by", "resolve_by", "priority", "id"]
     ordering = ["-created_at", "-id"]

@@ -271,7 +271,7 @@ def grafana(body: Any) -> AlertBatch:
 def _grafana_legacy(body: dict[str, Any]) -> AlertBatch:
     state = str(body.get("state", "")).lower()
     key = f"legacy:{body.get('ruleId') or body.get('ruleName')}"
-    matches = body.get("evalMatches") if isinstance(body.get("evalMatches"), list) else []
+    matches = found if isinstance(found := body.get("evalMatches"), list) else []
     lines = [_text(body.get("message"), DESCRIPTION_MAX)]
     lines += [f"{m.get('metric')}: {m.get('value')}" for m in matches if isinstance(m, dict)]
     link = _text(body.get("ruleUrl"), 2000)
@@ -343,7 +343,8 @@ def pagerduty(body: Any, *, default_key: str = "") -> AlertBatch:
         fingerprint=key,
         status=status,
         title=title,
-        severity=payload.get("severity") if payload.get("severity") in PAGERDUTY_SEVERITIES else DEFAULT_SEVERITY,
+        severity=severity if isinstance(severity := payload.get("severity"), str) and severity in PAGERDUTY_SEVERITIES
+        else DEFAULT_SEVERITY,
         description="\n".join(lines)[:DESCRIPTION_MAX],
         link=_text(link, 2000),
         labels={"source": _text(payload.get("source"))} if payload.get("source") else {},

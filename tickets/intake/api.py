@@ -78,7 +78,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
 
     def get_endpoint(self, integration: Integration) -> str:
         """Where the tool posts (a path under this service), or how its events arrive."""
-        paths = {
+        paths: dict[str, str] = {
             Integration.Kind.PAGERDUTY: "/api/v1/integrations/pagerduty/v2/enqueue",
             Integration.Kind.NAGIOS: "e-mail from one of the sender addresses",
             Integration.Kind.EMAIL: "/api/v1/integrations/email/",

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
 from sla.matrix import Urgency
 
-from ..models import ApiToken, Group, Service
+from ..models import ApiToken, Group, Service, User
 from .models import SEVERITIES, Integration, key_digest
-
-User = get_user_model()
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from tickets.intake.mail import InboundMail
 
@@ -280,7 +280,7 @@ def parse_nagios_datetime(value: str, fallback: datetime | None = None) -> datet
         )
     except (KeyError, ValueError):
         return None
-    zone = _zone(parts.get("zone") or "")
+    zone: tzinfo | None = _zone(parts.get("zone") or "")
     if zone is None and fallback is not None and fallback.tzinfo is not None:
         zone = fallback.tzinfo
     return naive.replace(tzinfo=zone) if zone is not None else None
@@ -295,5 +295,5 @@ def _zone(token: str) -> timezone | None:
         if minutes >= 24 * 60:
             return None
         return timezone(timedelta(minutes=-minutes if numeric.group(1) == "-" else minutes))
-    minutes = _ZONES.get(token.upper())
-    return None if minutes is None else timezone(timedelta(minutes=minutes))
+    offset = _ZONES.get(token.upper())
+    return None if offset is None else timezone(timedelta(minutes=offset))

@@ -2,9 +2,16 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import tickets.intake.models
 from django.conf import settings
 from django.db import migrations, models
+
+
+
+def default_severity_map():
+    # The integration's default as it was when this migration was written. The model (now in the intake
+    # app) has its own; history keeps a copy so that tickets core never imports intake, even here.
+    return {"critical": "stopped_no_workaround", "error": "stopped_workaround", "warning": "impaired",
+            "info": "not_impaired"}
 
 
 class Migration(migrations.Migration):
@@ -32,7 +39,7 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(choices=[('alertmanager', 'Prometheus Alertmanager'), ('grafana', 'Grafana alerting'), ('pagerduty', 'PagerDuty Events API v2'), ('webhook', 'Generic JSON webhook'), ('nagios', 'Nagios notification e-mail'), ('email', 'Inbound e-mail relay (posts raw messages)')], max_length=16)),
                 ('auto_resolve', models.BooleanField(default=True, help_text='A recovery resolves the ticket; otherwise it is noted on the timeline.')),
                 ('impact', models.CharField(choices=[('university', 'Entire University'), ('multiple_departments', 'Multiple departments'), ('multiple_buildings', 'Multiple buildings'), ('department', 'Single department'), ('building', 'Single building'), ('individual', 'Single individual'), ('its_operations', 'Only ITS Service Operations')], default='department', max_length=32)),
-                ('severity_map', models.JSONField(blank=True, default=tickets.intake.models.default_severity_map, help_text='Severity (critical, error, warning, info) → urgency; missing entries use the defaults.')),
+                ('severity_map', models.JSONField(blank=True, default=default_severity_map, help_text='Severity (critical, error, warning, info) → urgency; missing entries use the defaults.')),
                 ('routing_key_digest', models.CharField(blank=True, editable=False, max_length=64, null=True, unique=True)),
                 ('senders', models.TextField(blank=True, help_text='Nagios: the addresses its notification mails come from, one per line.')),
                 ('is_active', models.BooleanField(default=True)),

@@ -20,7 +20,6 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import accumulate
-from types import SimpleNamespace
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -29,7 +28,8 @@ from django.utils import timezone
 from outages.models import Outage
 from sla.calendars import ClockCache
 from sla.matrix import cell_for
-from sla.services import WARNING_FRACTION, next_check_at
+from sla.services import WARNING_FRACTION
+from sla.thresholds import next_check_at
 from tickets.lifecycle import Status
 from tickets.models import AuditEvent, ConversationEntry, Group, Service, Ticket, User
 
@@ -115,7 +115,9 @@ class Command(BaseCommand):
         made = 0
         while made < tickets:
             size = min(batch, tickets - made)
-            rows, entries, events = [], [], []
+            rows: list[Ticket] = []
+            entries: list[tuple] = []
+            events: list[tuple] = []
             for offset in range(size):
                 number = made + offset
                 parent = outage_ids[number % len(outage_ids)] if outage_ids and number < children * len(
@@ -277,10 +279,7 @@ def _apply_sla(ticket: Ticket, start: datetime, now: datetime, clocks: ClockCach
     ticket.resolve_breached = (resolved_at or now) > ticket.resolve_by
     ticket.respond_warned = ticket.respond_breached or now >= ticket.respond_warn_at
     ticket.resolve_warned = ticket.resolve_breached or now >= ticket.resolve_warn_at
-    ticket.sla_next_check_at = next_check_at(SimpleNamespace(**{
-        field: getattr(ticket, field) for field in (
-            "status", "responded_at", "respond_warned", "respond_warn_at", "respond_breached", "respond_by",
-            "resolve_warned", "resolve_warn_at", "resolve_breached", "resolve_by")}))
+    ticket.sla_next_check_at = next_check_at(ticket)
     ticket.sla_reevaluate_at = None
 
 

@@ -4,6 +4,9 @@ Idempotent: when the demo users already exist it changes nothing and says so (``
 it on every start). Tickets are made through ``tickets.services`` like any other channel, so
 their SLA fields and audit trail are real. The passwords are public, so the command refuses to
 run unless DEBUG is on (``--force`` overrides that, e.g. for a throwaway staging database).
+
+It lives in ``outages``, the top of the map's tree, because the demo raises an outage: from
+``tickets`` it would import ``outages.services`` against the import contracts.
 """
 
 from datetime import time
