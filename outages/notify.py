@@ -11,14 +11,12 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import Permission
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from tickets import notify as ticket_notify
-from tickets import outbox
-from tickets.models import DistributionList, Notification, Ticket, User
+from tickets import outbox, policies
+from tickets.models import DistributionList, Notification, Ticket
 
 from .models import Audience, Outage, Update
 
@@ -148,10 +146,7 @@ def update_sent(update: Update, *, include_community: bool = False, only_communi
 
 
 def approval_needed(update: Update) -> None:
-    permission = Permission.objects.get(content_type__app_label="outages", codename="approve_community_update")
-    approvers = User.objects.filter(Q(user_permissions=permission) | Q(groups__permissions=permission)
-                                    | Q(is_superuser=True), is_active=True, is_staff=True).distinct()
-    _queue(update.outage.ticket, Kind.APPROVAL_NEEDED, _emails(approvers),
+    _queue(update.outage.ticket, Kind.APPROVAL_NEEDED, _emails(policies.community_approvers()),
            context={"outage": update.outage, "update": update})
 
 

@@ -13,7 +13,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
 from sla.questions import impact_and_urgency
-from tickets import permissions
+from tickets import policies
 from tickets.errors import TicketError
 from tickets.models import Channel, Source
 from tickets.web.desk import render_desk
@@ -81,7 +81,7 @@ def joined(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def desk_link(request: HttpRequest, pk: int) -> HttpResponse:
     """From the desk's "Log a call": link the caller to this outage instead of logging a new issue."""
-    if not permissions.is_staff(request.user):
+    if not policies.is_staff(request.user):
         raise PermissionDenied("Only ITS staff link callers to an outage.")
     form = DeskForm(request.POST, link_only=True)
     if not form.is_valid():

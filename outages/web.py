@@ -20,10 +20,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from tickets import policies
 from tickets.errors import TicketError
 from tickets.lifecycle import InvalidTransition
 from tickets.models import Channel, Classification
-from tickets.permissions import is_staff
 
 from . import changes, notify, reviews, services
 from . import web_console as console
@@ -46,7 +46,7 @@ SERVICE_ERRORS = (ValidationError, TicketError, InvalidTransition)
 
 
 def _require_staff(request: HttpRequest) -> None:
-    if not is_staff(request.user):
+    if not policies.is_staff(request.user):
         raise PermissionDenied("The outage console is for ITS staff.")
 
 

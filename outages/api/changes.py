@@ -12,8 +12,8 @@ from rest_framework import permissions as drf_permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from tickets import policies
 from tickets.api.serializers import StrictCharField, UserSummarySerializer
-from tickets.permissions import is_staff
 
 from .. import changes
 from ..models import ChangeRequest, Outage
@@ -25,7 +25,7 @@ class IsStaff(drf_permissions.BasePermission):
     message = "Outage management is for ITS staff."
 
     def has_permission(self, request, view) -> bool:
-        return is_staff(request.user)
+        return policies.is_staff(request.user)
 
 
 # The largest id a database row can have (a signed 64-bit integer).

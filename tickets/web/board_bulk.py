@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 
-from tickets import permissions
+from tickets import policies
 from tickets.errors import NotAllowed, TicketError
 from tickets.lifecycle import FINAL_STATUSES
 from tickets.models import Channel, Ticket
-from tickets.services import BULK_MAX_TICKETS, BulkUpdateFailed, may_dispatch, tickets_bulk_update
+from tickets.services import BULK_MAX_TICKETS, BulkUpdateFailed, tickets_bulk_update
 
 
 @dataclass
@@ -82,7 +82,7 @@ def bulk_route(*, actor, ticket_ids: list[int], changes: dict) -> BulkReport:
                         f"Unselect {extra} and try again. Nothing was changed.")
         return report
     tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=ticket_ids).select_related("group")}
-    dispatched = set(actor.dispatched_groups.values_list("pk", flat=True))
+    dispatched = policies.dispatched_group_ids(actor)
     target_group = changes.get("group")
     to_send = []
     for pk in ticket_ids:
@@ -91,7 +91,7 @@ def bulk_route(*, actor, ticket_ids: list[int], changes: dict) -> BulkReport:
             report.skipped.append(Outcome(pk, f"#{pk} no longer exists"))
         elif ticket.status in FINAL_STATUSES:
             report.skipped.append(Outcome(pk, f"#{pk} is {ticket.get_status_display().lower()}"))
-        elif not may_dispatch(actor, ticket, target_group, dispatched=dispatched):
+        elif not policies.may_dispatch(actor, ticket, target_group, dispatched=dispatched):
             where = f"now in {ticket.group}" if ticket.group_id else "in no group"
             report.skipped.append(Outcome(pk, f"#{pk} is {where}, which you don't dispatch"))
         else:
@@ -113,7 +113,3 @@ def bulk_route(*, actor, ticket_ids: list[int], changes: dict) -> BulkReport:
         report.updated = [Outcome(t.pk, _done_text(t, changes)) for t in updated]
         report.unchanged = [Outcome(t.pk, f"#{t.pk} was already as asked") for t in unchanged]
     return report
-
-
-def may_use_bulk(user) -> bool:
-    return permissions.is_administrator(user) or permissions.is_dispatcher(user)

@@ -20,7 +20,7 @@ from django.views.generic import RedirectView
 from sla.matrix import Impact, Urgency
 from sla.questions import impact_and_urgency
 
-from .. import permissions, selectors, services
+from .. import policies, selectors, services
 from ..errors import TicketError
 from ..models import Channel, Service
 from .desk_forms import DeskForm
@@ -33,7 +33,7 @@ def staff_only(view):
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not permissions.is_staff(request.user):
+        if not policies.is_staff(request.user):
             raise PermissionDenied("The service desk pages are for ITS staff.")
         return view(request, *args, **kwargs)
     return wrapped

@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import permissions, selectors, services
+from .. import policies, selectors, services
 from ..errors import TicketError
 from ..lifecycle import FINAL_STATUSES, OPEN_STATUSES, InvalidTransition, Status
 from ..models import Channel, Source, Ticket, Visibility
@@ -156,7 +156,8 @@ def _request_page(request: HttpRequest, ticket: Ticket, *, reply_form=None, brok
         entry.mine = entry.author_id == request.user.pk
     attachments = list(selectors.ticket_attachments(ticket=ticket, user=request.user)
                        .filter(visibility=Visibility.PUBLIC))
-    is_requester = permissions.is_requester(request.user, ticket)
+    # The portal's buttons speak for the requester ("withdraw my request"), never for staff looking on.
+    is_requester = policies.is_requester(request.user, ticket)
     return render(request, f"{TEMPLATES}/request.html", {
         "ticket": ticket,
         "status_words": customer_status(ticket.status),
@@ -164,8 +165,8 @@ def _request_page(request: HttpRequest, ticket: Ticket, *, reply_form=None, brok
         "entries": entries,
         "attachments": attachments,
         "is_final": ticket.status in FINAL_STATUSES,
-        "ask_fixed": is_requester and ticket.status == Status.RESOLVED,
-        "may_withdraw": is_requester and ticket.status in OPEN_STATUSES,
+        "ask_fixed": is_requester and policies.may_transition(request.user, ticket, Status.CLOSED),
+        "may_withdraw": is_requester and policies.may_transition(request.user, ticket, Status.CANCELLED),
         "reply_form": reply_form or ReplyForm(),
         "broken_form": broken_form or StillBrokenForm(),
         "form": reply_form if reply_form is not None and reply_form.errors else broken_form,

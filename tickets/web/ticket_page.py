@@ -20,10 +20,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tickets import permissions, selectors, services
+from tickets import policies, selectors, services
 from tickets.errors import NotAllowed, StateConflict, TicketError, VersionConflict
 from tickets.lifecycle import InvalidTransition, Status, allowed_next
-from tickets.models import Channel, Group, Service, Ticket, User
+from tickets.models import Channel, Group, Service, Ticket
 
 from . import ticket_presence as presence
 from . import ticket_timeline as timeline
@@ -51,8 +51,8 @@ def staff_ticket(view: Callable) -> Callable:
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, pk: int, *args, **kwargs) -> HttpResponse:
-        ticket = get_object_or_404(permissions.visible_tickets(request.user, _ticket_query()), pk=pk)
-        if not permissions.is_staff(request.user):
+        ticket = get_object_or_404(policies.visible_tickets(request.user, _ticket_query()), pk=pk)
+        if not policies.is_staff(request.user):
             if request.method != "GET":
                 raise Http404
             return redirect("portal:request", pk=ticket.pk)
@@ -87,7 +87,7 @@ def _parse_before(value: str | None) -> datetime | None:
 def _context(request: HttpRequest, ticket: Ticket, **overrides) -> dict:
     """Everything the page shows, in a fixed number of queries whatever the ticket's history."""
     groups = list(Group.objects.all())
-    staff = list(User.objects.filter(is_staff=True, is_active=True).order_by("first_name", "last_name", "username"))
+    staff = list(policies.assignable_staff().order_by("first_name", "last_name", "username"))
     people = {u.pk: u for u in staff}
     people.setdefault(ticket.requester_id, ticket.requester)
     names = timeline.Names(groups=groups, people=people.values(), services=Service.objects.only("id", "name"))
