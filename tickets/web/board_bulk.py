@@ -6,10 +6,8 @@ groups) are set aside with a reason first, so one stale row does not block the o
 
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-
+from itsm import page_errors
 from tickets import policies
-from tickets.errors import NotAllowed, TicketError
 from tickets.lifecycle import FINAL_STATUSES
 from tickets.models import Channel, Ticket
 from tickets.services import BULK_MAX_TICKETS, BulkUpdateFailed, tickets_bulk_update
@@ -103,12 +101,8 @@ def bulk_route(*, actor, ticket_ids: list[int], changes: dict) -> BulkReport:
                                                  channel=Channel.WEB)
     except BulkUpdateFailed as failure:
         report.failed = [Outcome(pk, f"#{pk}: {message}") for pk, (_kind, message) in failure.failures.items()]
-    except NotAllowed as refusal:
-        report.error = str(refusal)
-    except ValidationError as invalid:
-        report.error = " ".join(invalid.messages)
-    except TicketError as problem:
-        report.error = str(problem)
+    except page_errors.SERVICE_ERRORS as error:
+        report.error = page_errors.words(error)
     else:
         report.updated = [Outcome(t.pk, _done_text(t, changes)) for t in updated]
         report.unchanged = [Outcome(t.pk, f"#{t.pk} was already as asked") for t in unchanged]

@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from itsm import page_errors
 from tickets import policies, selectors, services
 from tickets.errors import NotAllowed, StateConflict, TicketError, VersionConflict
 from tickets.lifecycle import InvalidTransition, Status, allowed_next
@@ -152,31 +153,8 @@ def _done(request: HttpRequest, ticket_id: int, notice: str, **flags) -> HttpRes
     return redirect(url + ("?sent=1" if flags.get("draft_clear") else ""))
 
 
-def _conflict_words(error: Exception, ticket: Ticket) -> str:
-    if isinstance(error, VersionConflict):
-        return ("Someone else changed this ticket while you had it open. The page now shows the latest "
-                "version; check it, then try again. What you typed is still here.")
-    if isinstance(error, InvalidTransition):
-        current = Status(error.current).label
-        wanted = Status(error.requested).label if error.requested in Status.values else error.requested
-        return f"This ticket is now “{current}”, so it can't move to “{wanted}”. The buttons show what it can do now."
-    return str(error)
-
-
 def _fresh(ticket: Ticket) -> Ticket:
     return _ticket_query().get(pk=ticket.pk)
-
-
-def _apply_errors(form, error: ValidationError, fallback: str = "") -> str:
-    """Put a service's field errors in place on ``form``; return the rest as one sentence."""
-    leftover = []
-    for field, messages_ in error.message_dict.items():
-        if field in form.fields and field != "version":
-            for message in messages_:
-                form.add_error(field, message)
-        else:
-            leftover.extend(messages_)
-    return " ".join(leftover) or fallback
 
 
 @require_GET
@@ -211,12 +189,11 @@ def reply(request: HttpRequest, ticket: Ticket) -> HttpResponse:
                 services.attachment_add(ticket_id=ticket.pk, actor=request.user, uploaded=upload,
                                         internal=internal, channel=Channel.WEB)
     except ValidationError as error:
-        if "file" in error.message_dict:
-            form.add_error("files", error.message_dict.pop("file"))
-        problem = _apply_errors(form, error)
-        return _page(request, ticket, status=422, composer=form, problem=problem)
+        page_errors.add_to_form(form, error, field_map={"file": "files"})
+        return _page(request, ticket, status=422, composer=form)
     except TicketError as error:
-        return _page(request, ticket, status=409, composer=form, problem=str(error))
+        page_errors.add_to_form(form, error)
+        return _page(request, ticket, status=409, composer=form)
     what = "Internal note added" if internal else "Reply sent to the customer"
     if not form.cleaned_data["body"]:
         what = "Files attached"
@@ -242,10 +219,9 @@ def transition(request: HttpRequest, ticket: Ticket) -> HttpResponse:
         updated = services.ticket_transition(ticket_id=ticket.pk, actor=request.user, to_status=to_status,
                                              channel=Channel.WEB, expected_version=form.cleaned_data["version"])
     except (VersionConflict, InvalidTransition, StateConflict) as error:
-        return _page(request, _fresh(ticket), status=409, problem=_conflict_words(error, ticket))
+        return _page(request, _fresh(ticket), status=409, problem=page_errors.words(error))
     except (NotAllowed, ValidationError) as error:
-        words = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        return _page(request, ticket, status=422, problem=words)
+        return _page(request, ticket, status=422, problem=page_errors.words(error))
     return _done(request, ticket.pk, f"Status is now “{updated.get_status_display()}”")
 
 
@@ -262,12 +238,11 @@ def _transition_with_text(request: HttpRequest, ticket: Ticket, form, form_name:
             services.ticket_transition(ticket_id=ticket.pk, actor=request.user, to_status=to_status,
                                        channel=Channel.WEB)
     except (VersionConflict, InvalidTransition, StateConflict) as error:
-        return _page(request, _fresh(ticket), status=409, problem=_conflict_words(error, ticket), **{form_name: form})
-    except ValidationError as error:
-        problem = _apply_errors(form, error)
-        return _page(request, ticket, status=422, problem=problem, **{form_name: form})
-    except NotAllowed as error:
-        return _page(request, ticket, status=422, problem=str(error), **{form_name: form})
+        # The page is redrawn from the fresh ticket: the conflict is the page's, not the form's.
+        return _page(request, _fresh(ticket), status=409, problem=page_errors.words(error), **{form_name: form})
+    except (ValidationError, NotAllowed) as error:
+        page_errors.add_to_form(form, error, field_map={"body": field})
+        return _page(request, ticket, status=422, **{form_name: form})
     return _done(request, ticket.pk, notice)
 
 
@@ -288,15 +263,14 @@ def assign(request: HttpRequest, ticket: Ticket) -> HttpResponse:
         updated = services.ticket_update(ticket_id=ticket.pk, actor=request.user, changes=changes,
                                          channel=Channel.WEB, expected_version=form.cleaned_data.get("version"))
     except VersionConflict as error:
-        return _page(request, _fresh(ticket), status=409, problem=_conflict_words(error, ticket), assign_form=form)
+        return _page(request, _fresh(ticket), status=409, problem=page_errors.words(error), assign_form=form)
     except ValidationError as error:
-        problem = _apply_errors(form, error)
-        if "assign_to_me" in request.POST:
-            problem = " ".join(m for msgs in error.message_dict.values() for m in msgs)
-            return _page(request, ticket, status=422, problem=problem)
-        return _page(request, ticket, status=422, problem=problem, assign_form=form)
+        if "assign_to_me" in request.POST:  # one click, no form on the page to put it on
+            return _page(request, ticket, status=422, problem=page_errors.words(error))
+        page_errors.add_to_form(form, error)
+        return _page(request, ticket, status=422, assign_form=form)
     except TicketError as error:
-        return _page(request, ticket, status=422, problem=str(error))
+        return _page(request, ticket, status=422, problem=page_errors.words(error))
     who = updated.assignee or "nobody"
     group = updated.group or "no group"
     return _done(request, ticket.pk, f"Assigned to {who} ({group})")
@@ -315,11 +289,12 @@ def triage(request: HttpRequest, ticket: Ticket) -> HttpResponse:
             changes={"impact": form.cleaned_data["impact"], "urgency": form.cleaned_data["urgency"]},
             expected_version=form.cleaned_data["version"])
     except VersionConflict as error:
-        return _page(request, _fresh(ticket), status=409, problem=_conflict_words(error, ticket), triage_form=form)
+        return _page(request, _fresh(ticket), status=409, problem=page_errors.words(error), triage_form=form)
     except ValidationError as error:
-        return _page(request, ticket, status=422, problem=_apply_errors(form, error), triage_form=form)
+        page_errors.add_to_form(form, error)
+        return _page(request, ticket, status=422, triage_form=form)
     except TicketError as error:
-        return _page(request, ticket, status=422, problem=str(error))
+        return _page(request, ticket, status=422, problem=page_errors.words(error))
     return _done(request, ticket.pk, f"Priority is now {updated.get_priority_display() or 'not set'}")
 
 
