@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from itsm import page_errors
 from tickets import policies, selectors, services
 from tickets.errors import NotAllowed, StateConflict, TicketError, VersionConflict
-from tickets.lifecycle import InvalidTransition, Status, allowed_next
+from tickets.lifecycle import InvalidTransition, Status
 from tickets.models import Channel, Group, Service, Ticket
 
 from . import ticket_presence as presence
@@ -62,10 +62,10 @@ def staff_ticket(view: Callable) -> Callable:
     return wrapper
 
 
-def _actions(ticket: Ticket) -> list[dict]:
-    """The status buttons the machine allows now, in life-cycle order."""
+def _actions(ticket: Ticket, allowed: list[str]) -> list[dict]:
+    """The status buttons for the moves ``allowed`` now, in life-cycle order."""
     actions = []
-    for status in allowed_next(ticket.status):
+    for status in allowed:
         if status in (Status.RESOLVED, Status.CANCELLED):
             continue  # these have their own small forms (a note, a reason)
         label, hint = ACTION_LABELS[status]
@@ -93,7 +93,8 @@ def _context(request: HttpRequest, ticket: Ticket, **overrides) -> dict:
     people.setdefault(ticket.requester_id, ticket.requester)
     names = timeline.Names(groups=groups, people=people.values(), services=Service.objects.only("id", "name"))
     before = _parse_before(request.GET.get("before"))
-    allowed = allowed_next(ticket.status)
+    # The buttons offer what the service would accept from this person.
+    allowed = policies.allowed_statuses(request.user, ticket)
     version = {"version": ticket.version}
     seen = overrides.pop("seen", None) or timeline.latest_event_id(ticket)
     context = {
@@ -102,7 +103,7 @@ def _context(request: HttpRequest, ticket: Ticket, **overrides) -> dict:
         "before": before,
         "attachments": list(selectors.ticket_attachments(ticket=ticket, user=request.user)
                             .select_related("uploaded_by")),
-        "actions": _actions(ticket),
+        "actions": _actions(ticket, allowed),
         "can_resolve": Status.RESOLVED in allowed,
         "can_cancel": Status.CANCELLED in allowed,
         "others": presence.others(ticket.pk, request.user),
