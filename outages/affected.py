@@ -16,7 +16,7 @@ from django.db.models import Case, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from sla.matrix import Impact, Priority
-from tickets import permissions
+from tickets import policies
 from tickets import process as ticket_process
 from tickets.errors import NotAllowed
 from tickets.lifecycle import FINAL_STATUSES, OPEN_STATUSES
@@ -51,7 +51,7 @@ def outages_for_user(user) -> list[Outage]:
     """Current outages touching the services this person has asked us about, or that they joined."""
     if not (user and user.is_authenticated):
         return []
-    mine = permissions.visible_tickets(user, Ticket.objects.all())
+    mine = policies.visible_tickets(user, Ticket.objects.all())
     services = mine.filter(service__isnull=False).values("service_id")
     parents = mine.filter(parent__isnull=False).values("parent_id")
     return list(current_outages().filter(Q(ticket__service_id__in=services) | Q(ticket_id__in=parents)))
@@ -89,7 +89,7 @@ def join_outage(*, outage_id: int, user: User, actor: User | None = None, title:
               .filter(pk=outage_id).first())
     if outage is None or outage.ticket.status not in OPEN_STATUSES:
         raise NotAllowed("This problem is already over, so there's nothing to join.")
-    if actor is not None and not permissions.is_staff(actor):
+    if actor is not None and not policies.may_log_for_others(actor):
         raise NotAllowed("Only ITS staff can link someone else to an outage.")
     if (found := existing_child(outage, user)) is not None:
         return Joined(found, created=False)

@@ -9,12 +9,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from tickets import policies
 from tickets.errors import NotAllowed, StateConflict
 from tickets.lifecycle import FINAL_STATUSES
 from tickets.models import User
-from tickets.permissions import is_staff
 
-from . import permissions
 from .models import ChangeRequest, Outage
 from .timeline import record
 
@@ -28,7 +27,7 @@ InvalidState = StateConflict
 
 
 def _require_staff(actor: User) -> None:
-    if not is_staff(actor):
+    if not policies.is_staff(actor):
         raise NotAllowed("Only ITS staff work with requests for change.")
 
 
@@ -92,7 +91,7 @@ def change_request(*, actor: User, outage_id: int, title: str, reason: str, impl
 @transaction.atomic
 def change_decide(*, actor: User, change_id: int, approve: bool) -> ChangeRequest:
     """A change approver approves or rejects a requested change; a decision is final."""
-    if not permissions.may_decide_change(actor):
+    if not policies.may_decide_change(actor):
         raise NotAllowed("Only change approvers can approve or reject a request for change.")
     change = _lock_change(change_id)
     _require_state(change, ChangeRequest.State.REQUESTED, "approved or rejected")

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from tickets import policies
 from tickets.models import Ticket, User
 from tickets.notifications import recipients
 from tickets.notifications.models import DistributionList, Notification
@@ -23,7 +24,6 @@ from tickets.notifications.services import Kind, Message, queue
 from .models import Audience, Outage, Update
 
 # Who may release a community message held for approval (they are told one waits).
-APPROVE_COMMUNITY = "outages.approve_community_update"
 
 UPDATE_KINDS: dict[str, str] = {
     Update.Kind.UPDATE: Kind.OUTAGE_UPDATE,
@@ -142,8 +142,7 @@ def update_sent(update: Update, *, include_community: bool = False, only_communi
 
 
 def approval_needed(update: Update) -> None:
-    approvers = recipients.holders_of(APPROVE_COMMUNITY)
-    _queue(update.outage.ticket, Kind.APPROVAL_NEEDED, recipients.people(approvers),
+    _queue(update.outage.ticket, Kind.APPROVAL_NEEDED, recipients.people(policies.community_approvers()),
            context={"outage": update.outage, "update": update})
 
 

@@ -6,19 +6,20 @@ a second click finds that ticket again instead of making another.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
+from itsm import page_errors
 from sla.questions import impact_and_urgency
-from tickets import permissions
-from tickets.errors import TicketError
+from tickets import policies
 from tickets.models import Channel, Source
 from tickets.web.desk import render_desk
 from tickets.web.desk_forms import DeskForm
-from tickets.web.portal_errors import plain_message
+from tickets.web.portal import WORDING
+from tickets.web.portal_forms import SERVICE_FIELDS
 
 from .affected import current_outages, existing_child, join_outage
 from .models import Outage
@@ -57,8 +58,8 @@ def join(request: HttpRequest, pk: int) -> HttpResponse:
         joined = join_outage(outage_id=pk, user=request.user, title=data.get("title", ""),
                              description=data.get("description", ""), impact=impact, urgency=urgency,
                              source=Source.PORTAL, channel=Channel.WEB)
-    except (TicketError, ValidationError) as error:
-        messages.error(request, plain_message(error))
+    except page_errors.SERVICE_ERRORS as error:
+        messages.error(request, page_errors.words(error, wording=WORDING))
         return redirect("portal:home")
     request.session["joined_outage_new"] = joined.created
     return redirect("affected:joined", pk=pk)
@@ -81,7 +82,7 @@ def joined(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def desk_link(request: HttpRequest, pk: int) -> HttpResponse:
     """From the desk's "Log a call": link the caller to this outage instead of logging a new issue."""
-    if not permissions.is_staff(request.user):
+    if not policies.is_staff(request.user):
         raise PermissionDenied("Only ITS staff link callers to an outage.")
     form = DeskForm(request.POST, link_only=True)
     if not form.is_valid():
@@ -92,8 +93,8 @@ def desk_link(request: HttpRequest, pk: int) -> HttpResponse:
                              title=form.cleaned_data.get("title", ""),
                              description=form.cleaned_data.get("description", ""), impact=impact, urgency=urgency,
                              source=form.cleaned_data.get("source") or Source.PHONE, channel=Channel.WEB)
-    except (TicketError, ValidationError) as error:
-        form.add_error(None, plain_message(error))
+    except page_errors.SERVICE_ERRORS as error:
+        page_errors.add_to_form(form, error, field_map={**SERVICE_FIELDS, "requester": "customer"})
         return render_desk(request, form)
     person = joined.ticket.requester
     if joined.created:

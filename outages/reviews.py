@@ -16,12 +16,11 @@ from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
+from tickets import policies
 from tickets.errors import NotAllowed
 from tickets.lifecycle import Status
 from tickets.models import AuditEvent, ConversationEntry, Group, Service, Ticket, User
-from tickets.permissions import is_staff
 
-from . import permissions
 from .changes import InvalidState
 from .models import AfterActionReview, Outage
 from .timeline import record
@@ -48,7 +47,7 @@ def due_days() -> int:
 
 
 def _require_staff(actor: User) -> None:
-    if not is_staff(actor):
+    if not policies.is_staff(actor):
         raise NotAllowed("After-Action Reviews are written and read by ITS staff.")
 
 
@@ -136,7 +135,7 @@ def review_submit(*, actor: User, outage_id: int) -> AfterActionReview:
 @transaction.atomic
 def review_publish(*, actor: User, outage_id: int) -> AfterActionReview:
     """Post a submitted review; from then on it is read by all staff and no longer changes."""
-    if not permissions.may_publish_review(actor):
+    if not policies.may_publish_review(actor):
         raise NotAllowed("Only reviewers with the publish permission can publish an After-Action Review.")
     outage = _lock(outage_id)
     review = AfterActionReview.objects.get(outage=outage)

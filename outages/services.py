@@ -16,14 +16,14 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from tickets import policies
 from tickets import process as ticket_process
 from tickets import services as tickets
 from tickets.errors import NotAllowed, StateConflict
 from tickets.lifecycle import FINAL_STATUSES, OPEN_STATUSES, Status
 from tickets.models import Channel, Classification, Source, Ticket, User
-from tickets.permissions import is_staff
 
-from . import notify, permissions
+from . import notify
 from .models import Audience, Outage, Update
 from .timeline import record
 
@@ -55,12 +55,12 @@ def _lock(outage_id: int) -> Outage:
 
 
 def _require_staff(actor: User) -> None:
-    if not is_staff(actor):
+    if not policies.is_staff(actor):
         raise NotAllowed("Only ITS staff take part in outage management.")
 
 
 def _require_runner(actor: User, outage: Outage) -> None:
-    if not permissions.may_run(actor, outage):
+    if not policies.may_run_outage(actor, outage):
         raise NotAllowed("Only the incident manager, the service owner or an administrator can do this.")
 
 
@@ -108,9 +108,9 @@ def incident_promote(*, actor: User, ticket_id: int, classification: str = Class
 def incident_manager_set(*, actor: User, outage_id: int, user: User) -> Outage:
     """The service owner chooses the incident manager, who is then the outage ticket's assignee."""
     outage = _lock(outage_id)
-    if not permissions.may_choose_incident_manager(actor, outage):
+    if not policies.may_choose_incident_manager(actor, outage):
         raise NotAllowed("The service owner chooses the incident manager.")
-    if not permissions.is_incident_manager_material(user):
+    if not policies.may_be_incident_manager(user):
         raise ValidationError({"incident_manager": [
             f"{user} cannot run an outage: incident managers are ITS staff with the incident manager role."]})
     _require_open(outage)
@@ -127,7 +127,7 @@ def incident_manager_set(*, actor: User, outage_id: int, user: User) -> Outage:
 
 
 def _check_responders(outage: Outage, users: list[User]) -> None:
-    if bad := [str(user) for user in users if not is_staff(user)]:
+    if bad := [str(user) for user in users if not policies.is_staff(user)]:
         raise ValidationError({"responders": [f"Only ITS staff work on an outage: {', '.join(bad)}."]})
     if outage.incident_manager_id is not None and any(user.pk == outage.incident_manager_id for user in users):
         raise ValidationError({"responders": [
@@ -295,7 +295,7 @@ def update_post(*, actor: User, outage_id: int, text: str, audiences: list[str] 
     update = Update(outage=outage, kind=kind, text=text, audiences=audiences, posted_by=actor, posted_at=now,
                     next_update_at=next_at)
     if Audience.COMMUNITY in audiences:
-        if permissions.may_approve_community(actor):
+        if policies.may_approve_community(actor):
             update.community_state, update.decided_by, update.decided_at = Update.CommunityState.APPROVED, actor, now
         else:
             update.community_state = Update.CommunityState.HELD
@@ -331,7 +331,7 @@ def next_update_at(outage: Outage, *, now: datetime, kind: str = Update.Kind.UPD
 @transaction.atomic
 def update_decide(*, actor: User, update_id: int, approve: bool, channel: str = Channel.API) -> Update:
     """Communications / Senior Leadership approve or reject a held community message."""
-    if not permissions.may_approve_community(actor):
+    if not policies.may_approve_community(actor):
         raise NotAllowed("Only Communications or Senior Leadership approve messages to the whole community.")
     update = Update.objects.select_for_update(of=("self",)).select_related("outage__ticket").get(pk=update_id)
     if update.community_state != Update.CommunityState.HELD:

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from tickets.permissions import is_staff
+from tickets import policies
 
 from . import reviews
 
@@ -18,7 +18,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     Overdue reviews are listed with the published ones so that a missing review is seen where reviews are read,
     not only by whoever remembers to ask.
     """
-    if not is_staff(request.user):
+    if not policies.is_staff(request.user):
         raise PermissionDenied("After-Action Reviews are for ITS staff.")
     now = timezone.now()
     overdue = [

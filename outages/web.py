@@ -20,10 +20,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from tickets.errors import TicketError
-from tickets.lifecycle import InvalidTransition
+from itsm import page_errors
+from tickets import policies
 from tickets.models import Channel, Classification
-from tickets.permissions import is_staff
 
 from . import changes, notify, reviews, services
 from . import web_console as console
@@ -37,16 +36,14 @@ from .web_forms import (
     ReviewForm,
     UpdateForm,
     WorkaroundForm,
-    apply_errors,
     reach_words,
 )
 
 WEB = Channel.WEB
-SERVICE_ERRORS = (ValidationError, TicketError, InvalidTransition)
 
 
 def _require_staff(request: HttpRequest) -> None:
-    if not is_staff(request.user):
+    if not policies.is_staff(request.user):
         raise PermissionDenied("The outage console is for ITS staff.")
 
 
@@ -212,8 +209,8 @@ def _step(request: HttpRequest, pk: int, name: str, build: Callable[[Outage, dic
     if form.is_valid():
         try:
             done = run(outage, form)
-        except SERVICE_ERRORS as error:
-            apply_errors(form, error, field_map)
+        except page_errors.SERVICE_ERRORS as error:
+            page_errors.add_to_form(form, error, field_map=field_map)
         else:
             messages.success(request, done)
             return redirect(reverse("console:detail", args=[pk]) + (f"#{anchor}" if anchor else ""))
@@ -285,8 +282,8 @@ def reclassify(request: HttpRequest, pk: int) -> HttpResponse:
     target = request.POST.get("classification", "")
     try:
         services.outage_reclassify(actor=request.user, outage_id=outage.pk, classification=target, channel=WEB)
-    except SERVICE_ERRORS as error:
-        messages.error(request, _words(error))
+    except page_errors.SERVICE_ERRORS as error:
+        messages.error(request, page_errors.words(error))
     else:
         messages.success(request, f"Now a {Classification(target).label.lower()}.")
     return redirect("console:detail", pk=pk)
@@ -336,8 +333,8 @@ def change_step(request: HttpRequest, pk: int, change_id: int, step: str) -> Htt
             change = changes.change_implemented(actor=request.user, change_id=change_id)
         else:
             change = changes.change_decide(actor=request.user, change_id=change_id, approve=step == "approve")
-    except SERVICE_ERRORS as error:
-        messages.error(request, _words(error))
+    except page_errors.SERVICE_ERRORS as error:
+        messages.error(request, page_errors.words(error))
     else:
         messages.success(request, f"RFC {change.pk} {change.get_state_display().lower()}.")
     return redirect(reverse("console:detail", args=[pk]) + "#rfcs")
@@ -353,8 +350,8 @@ def decide(request: HttpRequest, pk: int, update_id: int, decision: str) -> Http
     get_object_or_404(Update, pk=update_id, outage_id=pk)
     try:
         services.update_decide(actor=request.user, update_id=update_id, approve=decision == "approve", channel=WEB)
-    except SERVICE_ERRORS as error:
-        messages.error(request, _words(error))
+    except page_errors.SERVICE_ERRORS as error:
+        messages.error(request, page_errors.words(error))
     else:
         messages.success(request, "Community message approved and sent." if decision == "approve"
                          else "Community message rejected; it will not be sent.")
@@ -382,12 +379,6 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied("The After-Action Review opens once the outage is resolved.")
         return ReviewForm(data, prefix="review")
     return _step(request, pk, "review", build, run, anchor="review")
-
-
-def _words(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error) or "That step is not possible right now."
 
 
 urlpatterns = [

@@ -14,11 +14,11 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from sla.display import format_duration
+from tickets import policies
 from tickets.lifecycle import OPEN_STATUSES, Status
 from tickets.models import AuditEvent, Ticket, User
-from tickets.notifications import recipients
 
-from . import notify, permissions, services
+from . import services
 from .models import Audience, Outage, Update
 from .reviews import REVIEWABLE_STATUSES, _Describer
 
@@ -122,7 +122,7 @@ def reach_summary(reach: dict[str, list[str]], audiences: list[str]) -> str:
 
 def approvers() -> list[User]:
     """Who can approve a community message, to name them where a message waits (those ``notify`` tells)."""
-    return list(recipients.holders_of(notify.APPROVE_COMMUNITY).order_by("username")[:10])
+    return list(policies.community_approvers().order_by("username")[:10])
 
 
 def timeline(outage: Outage) -> list[dict]:
@@ -146,7 +146,7 @@ def may_review(outage: Outage) -> bool:
 
 
 def roles(user, outage: Outage) -> dict[str, bool]:
-    return {"may_run": permissions.may_run(user, outage),
-            "may_approve": permissions.may_approve_community(user),
-            "may_decide_change": permissions.may_decide_change(user),
-            "may_publish": permissions.may_publish_review(user)}
+    return {"may_run": policies.may_run_outage(user, outage),
+            "may_approve": policies.may_approve_community(user),
+            "may_decide_change": policies.may_decide_change(user),
+            "may_publish": policies.may_publish_review(user)}

@@ -1,7 +1,7 @@
 """The outage console's forms: what each step asks for, in the words people read on the page.
 
 Forms only collect and check input; the step itself (and its own rules) stays in ``outages.services``,
-``outages.changes`` and ``outages.reviews``. ``apply_errors`` puts a service's refusal back on the form
+``outages.changes`` and ``outages.reviews``; ``itsm.page_errors`` puts a service's refusal back on the form
 so it is shown in place, like any other validation message.
 """
 
@@ -11,9 +11,6 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
-
-from tickets.errors import TicketError
-from tickets.lifecycle import InvalidTransition
 
 from .models import Audience, ChangeRequest
 from .reviews import SECTIONS
@@ -142,21 +139,3 @@ class ReviewForm(forms.Form):
             self.fields[name] = forms.CharField(label=heading, required=False,
                                                 widget=forms.Textarea(attrs={"rows": 3}))
 
-
-def apply_errors(form: forms.Form, error: Exception, field_map: dict[str, str] | None = None) -> None:
-    """Show a service's refusal on ``form``: field messages beside their field, the rest above the form."""
-    field_map = field_map or {}
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for key, messages in error.message_dict.items():
-            field = field_map.get(key, key)
-            for message in messages:
-                form.add_error(field if field in form.fields else None, message)
-        return
-    if isinstance(error, ValidationError):
-        for message in error.messages:
-            form.add_error(None, message)
-        return
-    if isinstance(error, (TicketError, InvalidTransition)):
-        form.add_error(None, str(error) or "That step is not possible right now.")
-        return
-    raise error

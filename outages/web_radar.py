@@ -6,14 +6,13 @@ same view renders a whole page. Raising and linking go through ``outages.service
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from tickets.errors import TicketError
-from tickets.models import Classification, Ticket
+from itsm import page_errors
+from tickets.models import Classification
 from tickets.web.board_queries import board_group
 
 from . import services
@@ -44,12 +43,6 @@ def _back(group) -> str:
     return reverse("board:group", args=[group.slug])
 
 
-def _explain(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error)
-
-
 @login_required
 @require_POST
 def raise_outage(request: HttpRequest, slug: str) -> HttpResponse:
@@ -69,8 +62,8 @@ def raise_outage(request: HttpRequest, slug: str) -> HttpResponse:
             impact=impact, urgency=urgency, service=suspect.service,
             classification=Classification.PROBLEM if suspect.process == "problem" else Classification.OUTAGE)
         services.children_link(actor=request.user, outage_id=outage.pk, ticket_ids=suspect.ticket_ids)
-    except (ValidationError, TicketError) as error:
-        messages.error(request, f"The outage was not raised: {_explain(error)}")
+    except page_errors.SERVICE_ERRORS as error:
+        messages.error(request, f"The outage was not raised: {page_errors.words(error)}")
         return redirect(_back(group))
     messages.success(request, f"Outage #{outage.pk} raised; {count} ticket{'s' if count != 1 else ''} linked to it.")
     return redirect(console_url(outage.pk))
@@ -89,8 +82,8 @@ def link_outage(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         linked = services.children_link(actor=request.user, outage_id=suspect.current_outage.pk,
                                         ticket_ids=suspect.ticket_ids)
-    except (ValidationError, TicketError, Ticket.DoesNotExist) as error:
-        messages.error(request, f"Nothing was linked: {_explain(error)}")
+    except page_errors.SERVICE_ERRORS as error:
+        messages.error(request, f"Nothing was linked: {page_errors.words(error)}")
         return redirect(_back(group))
     messages.success(request, f"{len(linked)} ticket{'s' if len(linked) != 1 else ''} linked to "
                               f"#{suspect.current_outage.pk} {suspect.current_outage.title}.")

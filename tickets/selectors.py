@@ -4,7 +4,7 @@ from django.db.models import BooleanField, Case, F, IntegerField, OuterRef, Q, Q
 
 from tickets.notifications import selectors as mail
 
-from . import permissions
+from . import policies
 from .lifecycle import WAITING_STATUSES, Status
 from .models import Attachment, AuditEvent, ConversationEntry, Ticket, Visibility
 
@@ -18,19 +18,19 @@ CUSTOMER_TIMELINE_ACTIONS = (
 
 def ticket_list(*, user) -> QuerySet[Ticket]:
     queryset = Ticket.objects.select_related("requester", "assignee")
-    return permissions.visible_tickets(user, queryset)
+    return policies.visible_tickets(user, queryset)
 
 
 def ticket_entries(*, ticket: Ticket, user) -> QuerySet[ConversationEntry]:
     entries = ticket.entries.select_related("author")
-    if not permissions.can_see_internal(user):
+    if not policies.may_see_internal(user):
         entries = entries.filter(visibility=Visibility.PUBLIC)
     return entries
 
 
 def ticket_timeline(*, ticket: Ticket, user) -> QuerySet[AuditEvent]:
     events = ticket.audit_events.select_related("actor")
-    if not permissions.can_see_internal(user):
+    if not policies.may_see_internal(user):
         # Customers see what happened to their request, not the staff's triage fields.
         events = events.filter(internal=False, action__in=CUSTOMER_TIMELINE_ACTIONS)
     return events
@@ -38,12 +38,12 @@ def ticket_timeline(*, ticket: Ticket, user) -> QuerySet[AuditEvent]:
 
 def ticket_notifications(*, ticket: Ticket, user) -> QuerySet:
     """Mail that went out (or is on its way) about the ticket; a customer sees what was sent to them."""
-    return mail.ticket_mail(ticket_id=ticket.pk, customer_only=not permissions.can_see_internal(user))
+    return mail.ticket_mail(ticket_id=ticket.pk, customer_only=not policies.may_see_internal(user))
 
 
 def ticket_attachments(*, ticket: Ticket, user) -> QuerySet[Attachment]:
     attachments = ticket.attachments.all()
-    if not permissions.can_see_internal(user):
+    if not policies.may_see_internal(user):
         attachments = attachments.filter(visibility=Visibility.PUBLIC)
     return attachments
 

@@ -17,18 +17,9 @@ from sla import services as sla
 from sla.matrix import Impact, Urgency
 from tickets.notifications import services as notifications
 
-from . import notify, permissions
+from . import notify, policies
 from .errors import InvalidTransition, NotAllowed, ProcessConflict, StateConflict, TicketError, VersionConflict
-from .lifecycle import (
-    CUSTOMER_TRANSITIONS,
-    FINAL_STATUSES,
-    FOLLOW_UP,
-    TRANSITIONS,
-    Status,
-    check_transition,
-    reply_move,
-    sla_state,
-)
+from .lifecycle import FINAL_STATUSES, FOLLOW_UP, Status, check_transition, reply_move, sla_state
 from .models import AuditEvent, Channel, Classification, ConversationEntry, Source, Ticket, User, Visibility
 
 # Fields whose change moves the SLA: the matrix cell, or the calendar the clock runs on.
@@ -55,7 +46,7 @@ def _lock(ticket_id: int, actor: User | None) -> Ticket:
     """The ticket row, locked for this transaction; a customer asking for another's ticket gets 404."""
     queryset = Ticket.objects.select_for_update(of=("self",))
     if actor is not None:
-        queryset = permissions.visible_tickets(actor, queryset)
+        queryset = policies.visible_tickets(actor, queryset)
     return queryset.get(pk=ticket_id)
 
 
@@ -68,10 +59,9 @@ def _validate_links(ticket: Ticket) -> None:
     errors: dict[str, list[str]] = {}
     assignee, group, parent = ticket.assignee, ticket.group, ticket.parent
     if assignee is not None:
-        if not (assignee.is_staff and assignee.is_active):
+        if not policies.may_be_assigned(assignee):
             errors["assignee"] = ["Tickets can only be assigned to active ITS staff."]
-        elif ticket.classification != Classification.INCIDENT and not (
-                assignee.is_superuser or assignee.has_perm("tickets.act_as_incident_manager")):
+        elif ticket.classification != Classification.INCIDENT and not policies.may_be_incident_manager(assignee):
             errors["assignee"] = [f"{assignee} is not an incident manager; outages and problems are assigned to "
                                   "one."]
         elif (
@@ -132,11 +122,11 @@ def ticket_create(
     An outage or problem, or a child of one, is opened by the outage process (``tickets.process``):
     asked for here, the answer is a 409 naming its endpoint.
     """
-    if classification in PROCESS_CLASSIFICATIONS and (actor is None or permissions.is_staff(actor)):
+    if classification in PROCESS_CLASSIFICATIONS and (actor is None or policies.is_staff(actor)):
         raise ProcessConflict("Outages and problems are raised by the outage process, which keeps their record.",
                               endpoint="POST /api/v1/outages/ (or POST /api/v1/outages/promote/ for an incident)")
     if parent is not None and parent.classification in PROCESS_CLASSIFICATIONS \
-            and (actor is None or permissions.is_staff(actor)):
+            and (actor is None or policies.is_staff(actor)):
         raise ProcessConflict(f"A ticket joins #{parent.pk} through the outage process, which tells its requester.",
                               endpoint=f"POST /api/v1/outages/{parent.pk}/children/")
     return _create(actor=actor, title=title, impact=impact, urgency=urgency, description=description,
@@ -147,8 +137,8 @@ def ticket_create(
 def _create(*, actor: User | None, title: str, impact: str, urgency: str, description: str, service: Any,
             group: Any, assignee: User | None, parent: Ticket | None, requester: User | None, classification: str,
             source: str | None, channel: str, supplied: set[str] | None) -> Ticket:
-    if actor is not None and not permissions.is_staff(actor):
-        _refuse_staff_fields(actor, set(supplied or ()), permissions.CUSTOMER_CREATE_FIELDS | {"source"})
+    if actor is not None and not policies.is_staff(actor):
+        _refuse_staff_fields(actor, set(supplied or ()), policies.creatable_fields(actor))
         requester, group, assignee, parent = actor, None, None, None
         classification = Classification.INCIDENT
         source = source if source in (Source.PORTAL, Source.EMAIL) else Source.PORTAL
@@ -204,15 +194,9 @@ def _refuse_process_transition(ticket: Ticket, to_status: str) -> None:
 
 def _apply_transition(ticket: Ticket, *, actor: User | None, to_status: str, channel: str,
                       now: datetime, events: list[AuditEvent], process: bool = False) -> set[str]:
-    as_customer = actor is not None and not permissions.is_staff(actor)
-    if as_customer and not permissions.is_requester(actor, ticket):
-        raise NotAllowed("Only the requester can withdraw or confirm this ticket; followers can reply.")
-    if as_customer:
-        allowed_for_staff = TRANSITIONS.get(Status(ticket.status), frozenset())
-        allowed_for_customer = CUSTOMER_TRANSITIONS.get(Status(ticket.status), frozenset())
-        if to_status in allowed_for_staff and to_status not in allowed_for_customer:
-            raise NotAllowed(f"Only ITS staff can move a ticket to “{to_status}”.")
-    check_transition(ticket.status, to_status, as_customer=as_customer)
+    if (refusal := policies.transition_refusal(actor, ticket, to_status)) is not None:
+        raise NotAllowed(refusal)
+    check_transition(ticket.status, to_status, as_customer=policies.moves_as_customer(actor))
     if ticket.classification in PROCESS_CLASSIFICATIONS and not process:
         _refuse_process_transition(ticket, to_status)
     if to_status == Status.CLOSED and (still_open := _open_children(ticket)):
@@ -315,9 +299,7 @@ def _update(*, ticket_id: int, actor: User | None, changes: Mapping[str, Any], c
     ticket = _lock(ticket_id, actor)
     _check_version(ticket, expected_version)
     if actor is not None:
-        allowed = permissions.STAFF_UPDATE_FIELDS if permissions.is_staff(actor) \
-            else permissions.CUSTOMER_UPDATE_FIELDS
-        _refuse_staff_fields(actor, set(changes), allowed)
+        _refuse_staff_fields(actor, set(changes), policies.editable_fields(actor))
     if not process:
         _refuse_process_changes(ticket, changes)
 
@@ -379,7 +361,7 @@ def entry_add(
     starts a follow-up ticket that refers to it; the entry returned is then the new ticket's first reply.
     ``expected_version`` refuses the post when the ticket changed since the writer last saw it.
     """
-    if internal and not permissions.is_staff(actor):
+    if internal and not policies.may_write_internal(actor):
         raise NotAllowed("Only ITS staff can write internal notes.")
     body = (body or "").strip()
     if not body:
@@ -387,10 +369,12 @@ def entry_add(
     ticket = _lock(ticket_id, actor)
     _check_version(ticket, expected_version)
     move = None if internal else reply_move(ticket.status, from_requester=actor.pk == ticket.requester_id,
-                                            from_staff=permissions.is_staff(actor))
+                                            from_staff=policies.is_staff(actor))
     if move == FOLLOW_UP:
         follow_up = ticket_follow_up(follows=ticket, requester=actor, channel=channel)
         return entry_add(ticket_id=follow_up.pk, actor=actor, body=body, channel=channel)
+    if not policies.may_reply(actor, ticket):
+        raise NotAllowed("This ticket is closed; please report a new problem instead.")
     now = timezone.now()
     entry = ConversationEntry.objects.create(
         ticket=ticket, author=actor, body=body, channel=channel, created_at=now,
@@ -442,11 +426,11 @@ def attachment_add(
     from .attachments import validate_upload
     from .models import Attachment
 
-    if internal and not permissions.is_staff(actor):
+    if internal and not policies.may_write_internal(actor):
         raise NotAllowed("Only ITS staff can add internal attachments.")
     name, content_type = validate_upload(uploaded)
     ticket = _lock(ticket_id, actor)
-    if ticket.status in FINAL_STATUSES and not permissions.is_staff(actor):
+    if not policies.may_reply(actor, ticket):
         raise NotAllowed("This ticket is closed; please report a new problem instead.")
     now = timezone.now()
     attachment = Attachment(
@@ -515,26 +499,6 @@ class BulkUpdateFailed(TicketError):
         )
 
 
-def may_dispatch(actor: User, ticket: Ticket, target_group=None, *, dispatched: set[int] | None = None) -> bool:
-    """May ``actor`` route (assign or move) ``ticket``?
-
-    An administrator may route every ticket. A dispatcher may route the tickets in the queues of the
-    groups they dispatch, to any member of that group or to any other group. A ticket not yet in
-    any group may be taken into a group its dispatcher dispatches (``target_group``).
-    ``dispatched``: the ids of the groups the actor dispatches, when the caller already has them.
-    """
-    if not permissions.is_staff(actor):
-        return False
-    if permissions.is_administrator(actor):
-        return True
-    group_id = ticket.group_id if ticket.group_id is not None else getattr(target_group, "pk", None)
-    if group_id is None:
-        return False
-    if dispatched is None:
-        return actor.dispatched_groups.filter(pk=group_id).exists()
-    return group_id in dispatched
-
-
 def _failure_message(error: Exception) -> str:
     if isinstance(error, ValidationError):
         if hasattr(error, "error_dict"):
@@ -565,7 +529,7 @@ def tickets_bulk_update(
     ticket and nothing is changed. Returns ``(updated, unchanged)``: the tickets whose version moved,
     and those already in the requested state.
     """
-    if not (permissions.is_administrator(actor) or permissions.is_dispatcher(actor)):
+    if not policies.may_bulk_route(actor):
         raise NotAllowed("Only dispatchers and administrators can assign or move tickets in bulk.")
     if not changes:
         raise ValidationError({"non_field_errors": ["Nothing to change."]})
@@ -581,9 +545,9 @@ def tickets_bulk_update(
 
     failures: dict[int, tuple[str, str]] = {}
     target_group = changes.get("group")
-    dispatched = set(actor.dispatched_groups.values_list("pk", flat=True))
+    dispatched = policies.dispatched_group_ids(actor)
     for ticket in tickets:
-        if not may_dispatch(actor, ticket, target_group, dispatched=dispatched):
+        if not policies.may_dispatch(actor, ticket, target_group, dispatched=dispatched):
             failures[ticket.pk] = ("not_allowed", "You do not dispatch this ticket's group.")
         elif ticket.status in FINAL_STATUSES:
             failures[ticket.pk] = ("conflict", f"The ticket is {ticket.get_status_display().lower()}; "
@@ -634,7 +598,7 @@ def tickets_resolve_many(*, actor: User | None, queryset, channel: str = Channel
 
     locked = queryset.select_for_update(of=("self",)).select_related("requester", "group", "service")
     if actor is not None:
-        locked = permissions.visible_tickets(actor, locked)
+        locked = policies.visible_tickets(actor, locked)
     rows = list(locked.order_by("pk"))
     if not rows:
         return []

@@ -13,8 +13,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from itsm.api_fields import StrictCharField
+from tickets import policies
 from tickets.api.serializers import UserSummarySerializer
-from tickets.permissions import is_staff
 
 from .. import changes
 from ..models import ChangeRequest, Outage
@@ -26,7 +26,7 @@ class IsStaff(drf_permissions.BasePermission):
     message = "Outage management is for ITS staff."
 
     def has_permission(self, request, view) -> bool:
-        return is_staff(request.user)
+        return policies.is_staff(request.user)
 
 
 # The largest id a database row can have (a signed 64-bit integer).

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import Permission
 
-from tickets import services
+from tickets import policies, services
 from tickets.models import Group
 from tickets.notifications import recipients
 from tickets.notifications import services as notifications
@@ -87,7 +87,7 @@ def test_the_first_reachable_candidate_answers_and_later_ones_are_not_asked(pers
     assert asked[-1] is owner
 
 
-def test_the_holders_of_a_permission_are_active_staff_and_superusers(person):
+def test_the_approvers_of_a_community_message_are_active_staff_and_superusers(person):
     approve = Permission.objects.get(content_type__app_label="outages", codename="approve_community_update")
     granted = person("granted", "granted@example.edu", is_staff=True)
     granted.user_permissions.add(approve)
@@ -98,7 +98,7 @@ def test_the_holders_of_a_permission_are_active_staff_and_superusers(person):
     person("root", "root@example.edu", is_staff=True, is_superuser=True)
     person("plain", "plain@example.edu", is_staff=True)
 
-    holders = recipients.holders_of("outages.approve_community_update")
+    holders = policies.community_approvers()  # whom an approval request is addressed to
 
     assert sorted(holders.values_list("username", flat=True)) == ["granted", "root"]
 

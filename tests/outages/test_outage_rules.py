@@ -1,6 +1,7 @@
 """The outage process's refusals and its smaller rules, one behaviour each."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
 from outages import services as outages
@@ -130,3 +131,35 @@ def test_only_those_running_it_close_an_outage_and_only_through_its_door(outage,
 
     assert client(incident_manager).post(f"/api/v1/outages/{outage.pk}/close/").status_code == 200
     assert Ticket.objects.get(pk=outage.pk).status == Status.CLOSED
+
+
+def test_staff_without_the_incident_manager_role_cannot_be_named_incident_manager(outage, admin_user, technician,
+                                                                                 incident_manager):
+    events = AuditEvent.objects.filter(ticket_id=outage.pk).count()
+
+    response = client(admin_user).post(f"/api/v1/outages/{outage.pk}/incident-manager/", {"user": technician.pk},
+                                       format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"incident_manager": [
+        f"{technician} cannot run an outage: incident managers are ITS staff with the incident manager role."]}
+    outage.refresh_from_db()
+    assert (outage.incident_manager, outage.ticket.assignee) == (incident_manager, incident_manager)
+    assert AuditEvent.objects.filter(ticket_id=outage.pk).count() == events
+
+
+def test_an_incident_manager_may_not_name_another_once_the_service_has_an_owner(outage, make_user, incident_manager,
+                                                                                email_service):
+    email_service.owner = make_user("owner", staff=True)
+    email_service.save(update_fields=["owner"])
+    deputy = make_user("deputy", staff=True)
+    deputy.user_permissions.add(Permission.objects.get(codename="act_as_incident_manager"))
+
+    refused = client(incident_manager).post(f"/api/v1/outages/{outage.pk}/incident-manager/", {"user": deputy.pk},
+                                            format="json")
+    named = client(email_service.owner).post(f"/api/v1/outages/{outage.pk}/incident-manager/",
+                                             {"user": deputy.pk}, format="json")
+
+    assert (refused.status_code, refused.json()["detail"]) == (403, "The service owner chooses the incident manager.")
+    assert named.status_code == 200
+    assert Outage.objects.get(pk=outage.pk).incident_manager == deputy

@@ -12,6 +12,8 @@ from tickets import services
 from tickets.lifecycle import Status
 from tickets.models import AuditEvent, Group, Ticket
 
+from .conftest import page_text
+
 BOARD = "/queues/service-desk/"
 BULK = "/queues/service-desk/bulk/"
 
@@ -231,6 +233,20 @@ def test_closed_tickets_are_skipped_with_the_reason_and_the_rest_go_through(clie
     closed.refresh_from_db()
     assert closed.assignee is None
     assert Ticket.objects.filter(assignee=technician).count() == 3
+
+
+def test_a_ticket_moved_to_a_queue_the_dispatcher_does_not_dispatch_is_skipped(client, dispatcher, technician,
+                                                                              network, make_ticket):
+    tickets = [make_ticket(f"T{n}") for n in range(2)]
+    moved = make_ticket("Moved", group=network)
+    client.force_login(dispatcher)
+    response = client.post(BULK, {"ticket": [t.pk for t in tickets], "selected": [moved.pk], "action": "assign",
+                                  "assignee": technician.pk, "return_query": ""}, HTTP_HX_REQUEST="true")
+    assert f"2 updated, 1 skipped: #{moved.pk} is now in Networks, which you don't dispatch" in \
+        page_text(response)
+    moved.refresh_from_db()
+    assert (moved.assignee, moved.version) == (None, 1)
+    assert Ticket.objects.filter(assignee=technician).count() == 2
 
 
 def test_more_than_100_tickets_are_refused_and_nothing_changes(client, dispatcher, technician, make_ticket):

@@ -341,7 +341,7 @@ def test_a_stale_confirmation_is_explained_not_a_crash(client, customer, technic
     client.force_login(customer)
     response = client.post(reverse("portal:fixed", args=[ticket.pk]), {"answer": "yes", "version": stale},
                            follow=True)
-    assert "Someone updated this request" in page_text(response)
+    assert "Someone else changed this request while you had it open" in page_text(response)
     assert Ticket.objects.get(pk=ticket.pk).status == Status.RESOLVED
 
 

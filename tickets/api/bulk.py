@@ -29,7 +29,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import permissions, services
+from .. import policies, services
 from ..models import Channel, Group, User
 
 _FAILURE_STATUS = {
@@ -45,8 +45,7 @@ class IsDispatcherOrAdministrator(drf_permissions.BasePermission):
     message = "Only dispatchers and administrators can assign or move tickets in bulk."
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        return permissions.is_administrator(user) or permissions.is_dispatcher(user)
+        return policies.may_bulk_route(request.user)
 
 
 class _BulkSerializer(serializers.Serializer):

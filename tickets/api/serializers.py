@@ -6,6 +6,7 @@ from itsm.api_fields import StrictCharField
 from sla.matrix import Impact, ManagementProcess, Urgency
 from tickets.notifications import selectors as mail
 
+from .. import policies
 from ..lifecycle import Status
 from ..models import (
     Attachment,
@@ -40,8 +41,8 @@ class UserSummarySerializer(PlannedRepresentation, serializers.ModelSerializer):
         data = super().to_representation(user)
         request = self.context.get("request")
         viewer = getattr(request, "user", None)
-        if viewer is not None and viewer.is_authenticated and not viewer.is_staff and user.pk != viewer.pk:
-            # Customers see who helps them by name; staff accounts' usernames and addresses stay internal.
+        # Without a request (an internal rendering) nobody is being shown anything.
+        if viewer is not None and not policies.may_see_contact_details(viewer, user):
             data["username"], data["email"] = "", ""
         return data
 
@@ -80,11 +81,8 @@ class TicketSerializer(PlannedRepresentation, serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_allowed_next_statuses(self, ticket: Ticket) -> list[str]:
-        from ..lifecycle import allowed_next
-        from ..permissions import is_staff
-
         request = self.context.get("request")
-        return allowed_next(ticket.status, as_customer=bool(request and not is_staff(request.user)))
+        return policies.allowed_statuses(getattr(request, "user", None), ticket)
 
 
 class CustomerTicketSerializer(TicketSerializer):

@@ -13,7 +13,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import permissions, selectors, services
+from .. import policies, selectors, services
 from ..customers import customer_for_email
 from ..errors import NotAllowed, VersionConflict
 from ..models import Channel, Group, Service, Ticket, Visibility
@@ -53,7 +53,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return selectors.ticket_list(user=self.request.user)
 
     def get_serializer_class(self):
-        if permissions.is_staff(self.request.user):
+        # The staff representation carries internal triage details (the SLA's management process).
+        if policies.may_see_internal(self.request.user):
             return TicketSerializer
         return CustomerTicketSerializer
 
@@ -81,7 +82,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if "requester_email" in data:
             if "requester" in data:
                 raise ValidationError({"requester_email": ["Send either requester or requester_email, not both."]})
-            if not permissions.is_staff(request.user):
+            if not policies.may_log_for_others(request.user):
                 raise NotAllowed("Only ITS staff may log a ticket for someone else.")
             data["requester"] = customer_for_email(data.pop("requester_email"))
         ticket = services.ticket_create(actor=request.user, channel=Channel.API, supplied=set(data), **data)
@@ -185,7 +186,7 @@ class GroupViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Group.objects.all()
 
     def get_queryset(self):
-        return self.queryset if permissions.is_staff(self.request.user) else Group.objects.none()
+        return self.queryset if policies.is_staff(self.request.user) else Group.objects.none()
 
 
 class MeView(APIView):

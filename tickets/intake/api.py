@@ -29,7 +29,7 @@ from sla.matrix import Impact
 
 from ..auth import TokenAuthentication
 from ..models import Group, Service
-from ..permissions import is_administrator
+from ..policies import may_manage_integrations
 from . import alerts as readers
 from .integrations import integration_create, integration_for_routing_key, integration_rotate_secrets
 from .models import Integration, RawEvent
@@ -44,7 +44,7 @@ class IsAdministrator(BasePermission):
     message = "Only administrators manage integrations."
 
     def has_permission(self, request, view) -> bool:
-        return is_administrator(request.user)
+        return may_manage_integrations(request.user)
 
 
 class IntegrationSerializer(serializers.ModelSerializer):

@@ -20,9 +20,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
-
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser as Person
 
@@ -76,19 +73,6 @@ def first_reachable(candidates: Iterable[Person | None]) -> list[str]:
         if to := people([candidate]):
             return to
     return []
-
-
-def holders_of(permission: str) -> QuerySet:
-    """Active staff holding ``permission`` ("app_label.codename") directly or through a group, and
-    active staff superusers: who can answer a request for that permission (an approval)."""
-    from django.contrib.auth.models import Permission
-
-    app_label, codename = permission.split(".")
-    granted = Permission.objects.get(content_type__app_label=app_label, codename=codename)
-    return get_user_model().objects.filter(
-        Q(user_permissions=granted) | Q(groups__permissions=granted) | Q(is_superuser=True),
-        is_active=True, is_staff=True,
-    ).distinct()
 
 
 class Audience:

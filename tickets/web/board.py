@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from itsm import page_errors
 from tickets import selectors
 from tickets.errors import TicketError, VersionConflict
 from tickets.lifecycle import OPEN_STATUSES, Status
@@ -265,16 +266,13 @@ def triage(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 data["version"] = str(conflict.current_version)
                 form = TriageForm(data)
                 form.is_valid()
-                form.add_error(None, f"Someone else changed #{ticket.pk} while you were looking at it. "
-                                     "The deadlines below are worked out from their version; check them and "
-                                     "save again.")
+                page_errors.add_to_form(form, conflict)  # the preview below is worked out from their version
                 status = 409
             except ValidationError as invalid:
-                for field, errors in invalid.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                page_errors.add_to_form(form, invalid)
                 status = 422
             except TicketError as refusal:
-                form.add_error(None, str(refusal))
+                page_errors.add_to_form(form, refusal)
                 status = 403
             else:
                 was = ticket.get_priority_display() or "none"

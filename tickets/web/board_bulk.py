@@ -6,13 +6,11 @@ groups) are set aside with a reason first, so one stale row does not block the o
 
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-
-from tickets import permissions
-from tickets.errors import NotAllowed, TicketError
+from itsm import page_errors
+from tickets import policies
 from tickets.lifecycle import FINAL_STATUSES
 from tickets.models import Channel, Ticket
-from tickets.services import BULK_MAX_TICKETS, BulkUpdateFailed, may_dispatch, tickets_bulk_update
+from tickets.services import BULK_MAX_TICKETS, BulkUpdateFailed, tickets_bulk_update
 
 
 @dataclass
@@ -82,7 +80,7 @@ def bulk_route(*, actor, ticket_ids: list[int], changes: dict) -> BulkReport:
                         f"Unselect {extra} and try again. Nothing was changed.")
         return report
     tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=ticket_ids).select_related("group")}
-    dispatched = set(actor.dispatched_groups.values_list("pk", flat=True))
+    dispatched = policies.dispatched_group_ids(actor)
     target_group = changes.get("group")
     to_send = []
     for pk in ticket_ids:
@@ -91,7 +89,7 @@ def bulk_route(*, actor, ticket_ids: list[int], changes: dict) -> BulkReport:
             report.skipped.append(Outcome(pk, f"#{pk} no longer exists"))
         elif ticket.status in FINAL_STATUSES:
             report.skipped.append(Outcome(pk, f"#{pk} is {ticket.get_status_display().lower()}"))
-        elif not may_dispatch(actor, ticket, target_group, dispatched=dispatched):
+        elif not policies.may_dispatch(actor, ticket, target_group, dispatched=dispatched):
             where = f"now in {ticket.group}" if ticket.group_id else "in no group"
             report.skipped.append(Outcome(pk, f"#{pk} is {where}, which you don't dispatch"))
         else:
@@ -103,17 +101,9 @@ def bulk_route(*, actor, ticket_ids: list[int], changes: dict) -> BulkReport:
                                                  channel=Channel.WEB)
     except BulkUpdateFailed as failure:
         report.failed = [Outcome(pk, f"#{pk}: {message}") for pk, (_kind, message) in failure.failures.items()]
-    except NotAllowed as refusal:
-        report.error = str(refusal)
-    except ValidationError as invalid:
-        report.error = " ".join(invalid.messages)
-    except TicketError as problem:
-        report.error = str(problem)
+    except page_errors.SERVICE_ERRORS as error:
+        report.error = page_errors.words(error)
     else:
         report.updated = [Outcome(t.pk, _done_text(t, changes)) for t in updated]
         report.unchanged = [Outcome(t.pk, f"#{t.pk} was already as asked") for t in unchanged]
     return report
-
-
-def may_use_bulk(user) -> bool:
-    return permissions.is_administrator(user) or permissions.is_dispatcher(user)

@@ -3,6 +3,7 @@
 from django import forms
 
 from sla.matrix import Impact, Priority, Urgency
+from tickets import policies
 from tickets.lifecycle import Status
 from tickets.models import Group, Service, User
 
@@ -49,7 +50,7 @@ class BulkForm(forms.Form):
     def __init__(self, *args, group: Group, **kwargs):
         kwargs.setdefault("auto_id", "bulk_%s")  # the filter bar has an "assignee" field too
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = group.members.filter(is_active=True, is_staff=True).order_by(
+        self.fields["assignee"].queryset = policies.assignable_staff().filter(support_groups=group).order_by(
             "first_name", "last_name", "username")
         self.fields["target_group"].queryset = Group.objects.exclude(pk=group.pk)
 

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from tickets import permissions, selectors
+from tickets import policies, selectors
 from tickets.lifecycle import OPEN_STATUSES, WAITING_STATUSES
 from tickets.models import Group, Service, Ticket
 from tickets.selectors import breached_q
@@ -22,19 +22,15 @@ NOT_A_DISPATCHER = "The queues are for dispatchers. Ask your team lead if you ne
 
 def boards_for(user) -> QuerySet[Group]:
     """The groups whose queue ``user`` may dispatch: administrators see every group."""
-    if permissions.is_administrator(user):
-        return Group.objects.all()
-    if not permissions.is_staff(user):
-        return Group.objects.none()
-    return user.dispatched_groups.all()
+    return policies.dispatchable_groups(user)
 
 
 def board_group(user, slug: str) -> Group:
     """The group behind ``/queues/<slug>/``, or 403 for people who do not dispatch it."""
     group = get_object_or_404(Group, slug=slug)
-    if permissions.is_administrator(user) or permissions.is_dispatcher(user, group):
+    if policies.may_dispatch_group(user, group):
         return group
-    raise PermissionDenied(NOT_A_DISPATCHER if not permissions.is_dispatcher(user)
+    raise PermissionDenied(NOT_A_DISPATCHER if not policies.is_dispatcher(user)
                            else f"You don't dispatch {group.name}, so its queue is not yours to triage.")
 
 

@@ -9,7 +9,7 @@ one-click link (handled in outages.portal).
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,14 +17,14 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_GET
 from django.views.generic import RedirectView
 
+from itsm import page_errors
 from sla.matrix import Impact, Urgency
 from sla.questions import impact_and_urgency
 
-from .. import permissions, selectors, services
-from ..errors import TicketError
+from .. import policies, selectors, services
 from ..models import Channel, Service
 from .desk_forms import DeskForm
-from .portal_errors import add_to_form, plain_message
+from .portal_forms import SERVICE_FIELDS
 
 TEMPLATES = "tickets/web/desk"
 
@@ -33,7 +33,7 @@ def staff_only(view):
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not permissions.is_staff(request.user):
+        if not policies.is_staff(request.user):
             raise PermissionDenied("The service desk pages are for ITS staff.")
         return view(request, *args, **kwargs)
     return wrapped
@@ -87,10 +87,8 @@ def new(request: HttpRequest) -> HttpResponse:
                     description=form.cleaned_data["description"], impact=impact, urgency=urgency,
                     service=form.chosen_service(), source=form.cleaned_data["source"], channel=Channel.WEB,
                 )
-        except ValidationError as error:
-            add_to_form(form, error)
-        except TicketError as error:
-            form.add_error(None, plain_message(error))
+        except page_errors.SERVICE_ERRORS as error:
+            page_errors.add_to_form(form, error, field_map={**SERVICE_FIELDS, "requester": "customer"})
         else:
             return redirect("ticket:detail", pk=ticket.pk)
     return render_desk(request, form)

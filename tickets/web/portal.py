@@ -6,7 +6,6 @@ the outages app through template tags only (tickets code may not import outages)
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
@@ -16,16 +15,18 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import permissions, selectors, services
-from ..errors import TicketError
-from ..lifecycle import FINAL_STATUSES, OPEN_STATUSES, InvalidTransition, Status
+from itsm import page_errors
+
+from .. import policies, selectors, services
+from ..lifecycle import FINAL_STATUSES, OPEN_STATUSES, Status
 from ..models import Channel, Source, Ticket, Visibility
-from .portal_errors import add_to_form, plain_message
-from .portal_forms import ReplyForm, ReportForm, StillBrokenForm
+from .portal_forms import SERVICE_FIELDS, ReplyForm, ReportForm, StillBrokenForm
 from .portal_status import WAITING_ON_CUSTOMER, customer_status, explanation
 
 PAGE_SIZE = 50
 TEMPLATES = "tickets/web/portal"
+# Customers call their tickets requests, and read statuses in their own words.
+WORDING = page_errors.Wording(thing="request", status=customer_status)
 
 
 def _my_tickets(request: HttpRequest):
@@ -74,11 +75,8 @@ def _create(request: HttpRequest, form: ReportForm) -> Ticket | None:
             for uploaded in form.cleaned_data["files"]:
                 services.attachment_add(ticket_id=ticket.pk, actor=request.user, uploaded=uploaded,
                                         channel=Channel.WEB)
-    except ValidationError as error:
-        add_to_form(form, error)
-        return None
-    except TicketError as error:
-        form.add_error(None, plain_message(error))
+    except page_errors.SERVICE_ERRORS as error:
+        page_errors.add_to_form(form, error, field_map=SERVICE_FIELDS, wording=WORDING)
         return None
     return ticket
 
@@ -156,7 +154,8 @@ def _request_page(request: HttpRequest, ticket: Ticket, *, reply_form=None, brok
         entry.mine = entry.author_id == request.user.pk
     attachments = list(selectors.ticket_attachments(ticket=ticket, user=request.user)
                        .filter(visibility=Visibility.PUBLIC))
-    is_requester = permissions.is_requester(request.user, ticket)
+    # The portal's buttons speak for the requester ("withdraw my request"), never for staff looking on.
+    is_requester = policies.is_requester(request.user, ticket)
     return render(request, f"{TEMPLATES}/request.html", {
         "ticket": ticket,
         "status_words": customer_status(ticket.status),
@@ -164,8 +163,8 @@ def _request_page(request: HttpRequest, ticket: Ticket, *, reply_form=None, brok
         "entries": entries,
         "attachments": attachments,
         "is_final": ticket.status in FINAL_STATUSES,
-        "ask_fixed": is_requester and ticket.status == Status.RESOLVED,
-        "may_withdraw": is_requester and ticket.status in OPEN_STATUSES,
+        "ask_fixed": is_requester and policies.may_transition(request.user, ticket, Status.CLOSED),
+        "may_withdraw": is_requester and policies.may_transition(request.user, ticket, Status.CANCELLED),
         "reply_form": reply_form or ReplyForm(),
         "broken_form": broken_form or StillBrokenForm(),
         "form": reply_form if reply_form is not None and reply_form.errors else broken_form,
@@ -192,10 +191,8 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
                 for uploaded in form.cleaned_data["files"]:
                     services.attachment_add(ticket_id=entry.ticket_id, actor=request.user, uploaded=uploaded,
                                             channel=Channel.WEB)
-        except ValidationError as error:
-            add_to_form(form, error)
-        except TicketError as error:
-            form.add_error(None, plain_message(error))
+        except page_errors.SERVICE_ERRORS as error:
+            page_errors.add_to_form(form, error, field_map=SERVICE_FIELDS, wording=WORDING)
         else:
             if entry.ticket_id != ticket.pk:
                 messages.success(request, f"Request #{ticket.pk} was already finished, so we opened "
@@ -235,8 +232,8 @@ def fixed(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.error(request, "Tell us whether your problem is fixed")
             return redirect("portal:request", pk=ticket.pk)
-    except (TicketError, InvalidTransition, ValidationError) as error:
-        messages.error(request, plain_message(error))
+    except page_errors.SERVICE_ERRORS as error:
+        messages.error(request, page_errors.words(error, wording=WORDING))
         return redirect("portal:request", pk=ticket.pk)
     return _request_page(request, _own_ticket(request, pk), broken_form=broken_form)
 
@@ -248,8 +245,8 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.ticket_transition(ticket_id=ticket.pk, actor=request.user, to_status=Status.CANCELLED,
                                    channel=Channel.WEB)
-    except (TicketError, InvalidTransition, ValidationError) as error:
-        messages.error(request, plain_message(error))
+    except page_errors.SERVICE_ERRORS as error:
+        messages.error(request, page_errors.words(error, wording=WORDING))
     else:
         messages.success(request, "You've withdrawn this request. We won't work on it any further.")
     return redirect("portal:request", pk=ticket.pk)

@@ -45,6 +45,11 @@ def service_choices() -> list[tuple[str, str]]:
             (OTHER_SERVICE, "Something else / I'm not sure")]
 
 
+# The form fields a service's field errors belong to, where the names differ: the plain questions stand for
+# impact and urgency, and uploads come in as "files".
+SERVICE_FIELDS = {"impact": "who", "urgency": "work", "file": "files"}
+
+
 class QuestionsMixin(forms.Form):
     """'Who is affected?' and 'Can you still work?', mapped onto impact and urgency in sla.questions."""
 

@@ -8,9 +8,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from sla.matrix import Impact, Urgency
+from tickets import policies
 from tickets.attachments import MAX_FILES_PER_UPLOAD, validate_upload
 from tickets.lifecycle import Status
-from tickets.models import Group, User
+from tickets.models import Group
 
 REPLY, NOTE = "reply", "note"
 
@@ -119,7 +120,7 @@ class AssignForm(forms.Form):
     group = forms.ModelChoiceField(queryset=Group.objects.all(), required=False, empty_label="No group",
                                    label="Group")
     assignee = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_staff=True, is_active=True).order_by("first_name", "last_name", "username"),
+        queryset=policies.assignable_staff().order_by("first_name", "last_name", "username"),
         required=False, empty_label="Nobody", label="Assignee",
     )
     version = forms.IntegerField(widget=forms.HiddenInput)

@@ -20,10 +20,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tickets import permissions, selectors, services
+from itsm import page_errors
+from tickets import policies, selectors, services
 from tickets.errors import NotAllowed, StateConflict, TicketError, VersionConflict
-from tickets.lifecycle import InvalidTransition, Status, allowed_next
-from tickets.models import Channel, Group, Service, Ticket, User
+from tickets.lifecycle import InvalidTransition, Status
+from tickets.models import Channel, Group, Service, Ticket
 from tickets.services import PROCESS_CLASSIFICATIONS
 
 from . import ticket_presence as presence
@@ -52,8 +53,8 @@ def staff_ticket(view: Callable) -> Callable:
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, pk: int, *args, **kwargs) -> HttpResponse:
-        ticket = get_object_or_404(permissions.visible_tickets(request.user, _ticket_query()), pk=pk)
-        if not permissions.is_staff(request.user):
+        ticket = get_object_or_404(policies.visible_tickets(request.user, _ticket_query()), pk=pk)
+        if not policies.is_staff(request.user):
             if request.method != "GET":
                 raise Http404
             return redirect("portal:request", pk=ticket.pk)
@@ -62,10 +63,10 @@ def staff_ticket(view: Callable) -> Callable:
     return wrapper
 
 
-def _actions(ticket: Ticket) -> list[dict]:
-    """The status buttons the machine allows now, in life-cycle order."""
+def _actions(ticket: Ticket, allowed: list[str]) -> list[dict]:
+    """The status buttons for the moves ``allowed`` now, in life-cycle order."""
     actions = []
-    for status in allowed_next(ticket.status):
+    for status in allowed:
         if status in (Status.RESOLVED, Status.CANCELLED):
             continue  # these have their own small forms (a note, a reason)
         if status == Status.CLOSED and ticket.classification in PROCESS_CLASSIFICATIONS:
@@ -90,12 +91,13 @@ def _parse_before(value: str | None) -> datetime | None:
 def _context(request: HttpRequest, ticket: Ticket, **overrides) -> dict:
     """Everything the page shows, in a fixed number of queries whatever the ticket's history."""
     groups = list(Group.objects.all())
-    staff = list(User.objects.filter(is_staff=True, is_active=True).order_by("first_name", "last_name", "username"))
+    staff = list(policies.assignable_staff().order_by("first_name", "last_name", "username"))
     people = {u.pk: u for u in staff}
     people.setdefault(ticket.requester_id, ticket.requester)
     names = timeline.Names(groups=groups, people=people.values(), services=Service.objects.only("id", "name"))
     before = _parse_before(request.GET.get("before"))
-    allowed = allowed_next(ticket.status)
+    # The buttons offer what the service would accept from this person.
+    allowed = policies.allowed_statuses(request.user, ticket)
     version = {"version": ticket.version}
     seen = overrides.pop("seen", None) or timeline.latest_event_id(ticket)
     context = {
@@ -104,7 +106,7 @@ def _context(request: HttpRequest, ticket: Ticket, **overrides) -> dict:
         "before": before,
         "attachments": list(selectors.ticket_attachments(ticket=ticket, user=request.user)
                             .select_related("uploaded_by")),
-        "actions": _actions(ticket),
+        "actions": _actions(ticket, allowed),
         # An outage is resolved with its all-clear, on the console (``run_in_console``).
         "can_resolve": Status.RESOLVED in allowed and ticket.classification not in PROCESS_CLASSIFICATIONS,
         "run_in_console": ticket.classification in PROCESS_CLASSIFICATIONS,
@@ -157,31 +159,8 @@ def _done(request: HttpRequest, ticket_id: int, notice: str, **flags) -> HttpRes
     return redirect(url + ("?sent=1" if flags.get("draft_clear") else ""))
 
 
-def _conflict_words(error: Exception, ticket: Ticket) -> str:
-    if isinstance(error, VersionConflict):
-        return ("Someone else changed this ticket while you had it open. The page now shows the latest "
-                "version; check it, then try again. What you typed is still here.")
-    if isinstance(error, InvalidTransition):
-        current = Status(error.current).label
-        wanted = Status(error.requested).label if error.requested in Status.values else error.requested
-        return f"This ticket is now “{current}”, so it can't move to “{wanted}”. The buttons show what it can do now."
-    return str(error)
-
-
 def _fresh(ticket: Ticket) -> Ticket:
     return _ticket_query().get(pk=ticket.pk)
-
-
-def _apply_errors(form, error: ValidationError, fallback: str = "") -> str:
-    """Put a service's field errors in place on ``form``; return the rest as one sentence."""
-    leftover = []
-    for field, messages_ in error.message_dict.items():
-        if field in form.fields and field != "version":
-            for message in messages_:
-                form.add_error(field, message)
-        else:
-            leftover.extend(messages_)
-    return " ".join(leftover) or fallback
 
 
 @require_GET
@@ -216,12 +195,11 @@ def reply(request: HttpRequest, ticket: Ticket) -> HttpResponse:
                 services.attachment_add(ticket_id=ticket.pk, actor=request.user, uploaded=upload,
                                         internal=internal, channel=Channel.WEB)
     except ValidationError as error:
-        if "file" in error.message_dict:
-            form.add_error("files", error.message_dict.pop("file"))
-        problem = _apply_errors(form, error)
-        return _page(request, ticket, status=422, composer=form, problem=problem)
+        page_errors.add_to_form(form, error, field_map={"file": "files"})
+        return _page(request, ticket, status=422, composer=form)
     except TicketError as error:
-        return _page(request, ticket, status=409, composer=form, problem=str(error))
+        page_errors.add_to_form(form, error)
+        return _page(request, ticket, status=409, composer=form)
     what = "Internal note added" if internal else "Reply sent to the customer"
     if not form.cleaned_data["body"]:
         what = "Files attached"
@@ -247,10 +225,9 @@ def transition(request: HttpRequest, ticket: Ticket) -> HttpResponse:
         updated = services.ticket_transition(ticket_id=ticket.pk, actor=request.user, to_status=to_status,
                                              channel=Channel.WEB, expected_version=form.cleaned_data["version"])
     except (VersionConflict, InvalidTransition, StateConflict) as error:
-        return _page(request, _fresh(ticket), status=409, problem=_conflict_words(error, ticket))
+        return _page(request, _fresh(ticket), status=409, problem=page_errors.words(error))
     except (NotAllowed, ValidationError) as error:
-        words = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        return _page(request, ticket, status=422, problem=words)
+        return _page(request, ticket, status=422, problem=page_errors.words(error))
     return _done(request, ticket.pk, f"Status is now “{updated.get_status_display()}”")
 
 
@@ -267,12 +244,11 @@ def _transition_with_text(request: HttpRequest, ticket: Ticket, form, form_name:
             services.ticket_transition(ticket_id=ticket.pk, actor=request.user, to_status=to_status,
                                        channel=Channel.WEB)
     except (VersionConflict, InvalidTransition, StateConflict) as error:
-        return _page(request, _fresh(ticket), status=409, problem=_conflict_words(error, ticket), **{form_name: form})
-    except ValidationError as error:
-        problem = _apply_errors(form, error)
-        return _page(request, ticket, status=422, problem=problem, **{form_name: form})
-    except NotAllowed as error:
-        return _page(request, ticket, status=422, problem=str(error), **{form_name: form})
+        # The page is redrawn from the fresh ticket: the conflict is the page's, not the form's.
+        return _page(request, _fresh(ticket), status=409, problem=page_errors.words(error), **{form_name: form})
+    except (ValidationError, NotAllowed) as error:
+        page_errors.add_to_form(form, error, field_map={"body": field})
+        return _page(request, ticket, status=422, **{form_name: form})
     return _done(request, ticket.pk, notice)
 
 
@@ -293,15 +269,14 @@ def assign(request: HttpRequest, ticket: Ticket) -> HttpResponse:
         updated = services.ticket_update(ticket_id=ticket.pk, actor=request.user, changes=changes,
                                          channel=Channel.WEB, expected_version=form.cleaned_data.get("version"))
     except VersionConflict as error:
-        return _page(request, _fresh(ticket), status=409, problem=_conflict_words(error, ticket), assign_form=form)
+        return _page(request, _fresh(ticket), status=409, problem=page_errors.words(error), assign_form=form)
     except ValidationError as error:
-        problem = _apply_errors(form, error)
-        if "assign_to_me" in request.POST:
-            problem = " ".join(m for msgs in error.message_dict.values() for m in msgs)
-            return _page(request, ticket, status=422, problem=problem)
-        return _page(request, ticket, status=422, problem=problem, assign_form=form)
+        if "assign_to_me" in request.POST:  # one click, no form on the page to put it on
+            return _page(request, ticket, status=422, problem=page_errors.words(error))
+        page_errors.add_to_form(form, error)
+        return _page(request, ticket, status=422, assign_form=form)
     except TicketError as error:
-        return _page(request, ticket, status=422, problem=str(error))
+        return _page(request, ticket, status=422, problem=page_errors.words(error))
     who = updated.assignee or "nobody"
     group = updated.group or "no group"
     return _done(request, ticket.pk, f"Assigned to {who} ({group})")
@@ -320,11 +295,12 @@ def triage(request: HttpRequest, ticket: Ticket) -> HttpResponse:
             changes={"impact": form.cleaned_data["impact"], "urgency": form.cleaned_data["urgency"]},
             expected_version=form.cleaned_data["version"])
     except VersionConflict as error:
-        return _page(request, _fresh(ticket), status=409, problem=_conflict_words(error, ticket), triage_form=form)
+        return _page(request, _fresh(ticket), status=409, problem=page_errors.words(error), triage_form=form)
     except ValidationError as error:
-        return _page(request, ticket, status=422, problem=_apply_errors(form, error), triage_form=form)
+        page_errors.add_to_form(form, error)
+        return _page(request, ticket, status=422, triage_form=form)
     except TicketError as error:
-        return _page(request, ticket, status=422, problem=str(error))
+        return _page(request, ticket, status=422, problem=page_errors.words(error))
     return _done(request, ticket.pk, f"Priority is now {updated.get_priority_display() or 'not set'}")
 
 

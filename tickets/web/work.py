@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 
-from tickets import permissions
+from tickets import policies
 from tickets.models import Group
 
 from .work_queries import PAGE_SIZE, FilterForm, Tab, base_queryset, group_tab, personal_tabs, tab_counts, tab_filter
@@ -25,7 +25,7 @@ FILTER_NAMES = ("q", "status", "priority", "service", "breached")
 
 
 def _staff_only(request: HttpRequest) -> None:
-    if not permissions.is_staff(request.user):
+    if not policies.is_staff(request.user):
         raise PermissionDenied("My work is for ITS staff. Your requests are in the portal.")
 
 
