@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 
-from tickets.errors import InvalidTransition, TicketError, VersionConflict
+from tickets.errors import InvalidTransition, ProcessConflict, TicketError, VersionConflict
 from tickets.lifecycle import Status
 
 # What a page catches around a service call: bad input, a refusal or conflict, a row that went away.
@@ -59,6 +59,10 @@ def words(error: Exception, *, wording: Wording = STAFF) -> str:
         return " ".join(error.messages) or STEP_NOT_POSSIBLE
     if isinstance(error, ObjectDoesNotExist):
         return _gone(error)
+    if isinstance(error, ProcessConflict):
+        where = (f"on the outage console ({error.console})" if error.console
+                 else "by raising an outage, or promoting this incident, from the queue board")
+        return f"{error.reason} That is done {where}."
     if isinstance(error, TicketError):
         return str(error) or STEP_NOT_POSSIBLE
     return "Something went wrong on our side. Your answers are still here; try again in a moment."

@@ -1,5 +1,7 @@
 """Domain errors raised by ticket services; the API error handler maps each to one HTTP status."""
 
+import re
+
 from .lifecycle import InvalidTransition
 
 __all__ = ["InvalidTransition", "NotAllowed", "ProcessConflict", "StateConflict", "TicketError", "VersionConflict"]
@@ -33,9 +35,13 @@ class ProcessConflict(StateConflict):
     """The change belongs to the outage process, which has its own door (HTTP 409 naming it).
 
     ``endpoint`` is the API path that does it properly (with the all-clear, the process record, the
-    children's notices), so a client can follow it rather than guess.
+    children's notices), so a client can follow it rather than guess; ``console`` is the page that does
+    it, when the change is about an existing outage.
     """
 
-    def __init__(self, message: str, *, endpoint: str):
+    def __init__(self, reason: str, *, endpoint: str):
+        self.reason = reason
         self.endpoint = endpoint
-        super().__init__(f"{message} Use {endpoint}.")
+        outage = re.search(r"/api/v1/outages/(\d+)/", endpoint)
+        self.console = f"/outages/{outage.group(1)}/" if outage else None
+        super().__init__(f"{reason} Use {endpoint}.")

@@ -8,7 +8,8 @@ from outages.models import Outage
 from tickets import services as tickets
 from tickets.errors import ProcessConflict
 from tickets.lifecycle import Status
-from tickets.models import AuditEvent, Notification, Ticket
+from tickets.models import AuditEvent, Ticket
+from tickets.notifications.models import Notification
 
 
 @pytest.fixture
@@ -159,5 +160,5 @@ def test_the_ticket_page_sends_an_outage_to_its_console_to_resolve_or_close(clie
     refused = client.post(f"/tickets/{outage.pk}/status/", {"to_status": "resolved", "note": "Fixed",
                                                                 "version": state(outage.ticket)[4]})
     assert refused.status_code == 409
-    assert f"/api/v1/outages/{outage.pk}/resolve/" in refused.content.decode()
+    assert f"That is done on the outage console (/outages/{outage.pk}/)." in refused.content.decode()
     assert Ticket.objects.get(pk=outage.pk).status == Status.NEW
