@@ -300,11 +300,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
-# --- Sign-in protection, reset throttling, Content-Security-Policy (issue 15) -----------------
+# --- Sign-in protection, reset throttling, Content-Security-Policy, API docs (issue 15) --------
 # One block on purpose: it only appends to the lists above, so it merges cleanly with changes there.
 INSTALLED_APPS += [
     "axes",  # lockouts after repeated sign-in failures; its admin lists and removes them
     "csp",  # the Content-Security-Policy header (csp.middleware below)
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc as our own static files, no CDN
 ]
 # CSP before axes: axes swaps in its lockout page on the way out, and that page gets the header too.
 # Axes last, as its documentation asks.
@@ -341,7 +342,8 @@ PASSWORD_RESET_ACCOUNT_LIMIT = env.int("PASSWORD_RESET_ACCOUNT_LIMIT", default=3
 PASSWORD_RESET_ADDRESS_LIMIT = env.int("PASSWORD_RESET_ADDRESS_LIMIT", default=10)
 
 # Scripts and styles only from our own static files: no inline script, event handler, style attribute
-# or eval (htmx trigger filters and hx-on are eval), so injected markup cannot run.
+# or eval (htmx trigger filters and hx-on are eval), so injected markup cannot run. The API docs pages
+# widen it for themselves (itsm.api_docs).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -356,6 +358,15 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
     },
+}
+REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = [
+    "rest_framework.renderers.JSONRenderer",
+    "itsm.renderers.BrowsableAPIRenderer",  # DRF's, without an inline <style> the policy would refuse
+]
+SPECTACULAR_SETTINGS |= {
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 # Axes writes a line for every sign-in at INFO; its warnings (failures, lockouts) are the ones to keep.
 LOGGING.setdefault("loggers", {})["axes"] = {"level": "WARNING"}

@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.views import PasswordResetView
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from itsm.api_docs import RedocView, SwaggerView
 from itsm.security import ThrottledPasswordResetForm
 from outages.views import review_list
 from tickets.views import home
@@ -28,7 +29,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", RedocView.as_view(url_name="schema"), name="api-redoc"),
 ]
 
 # A path under /api/ that no route matches answers in the API's error shape, not with an HTML page.
