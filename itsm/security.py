@@ -11,6 +11,7 @@ import logging
 import math
 import time
 from datetime import datetime
+from typing import Any
 
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
@@ -110,7 +111,7 @@ class ThrottledPasswordResetForm(PasswordResetForm):
     way"), so the throttle reveals no more than the form does about whether an account exists.
     """
 
-    def save(self, **kwargs) -> None:
+    def save(self, **kwargs: Any) -> None:
         request: HttpRequest | None = kwargs.get("request")
         email = self.cleaned_data["email"]
         address = client_ip(request) if request is not None else None
