@@ -15,6 +15,15 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 PASSWORD = "pw-for-tests-only"
+# Reports every Content-Security-Policy violation of every document the context opens to Python: the
+# browser fires securitypolicyviolation for a blocked script, style, eval (htmx's hx-on and trigger
+# filters are eval), image or connection, and then refuses it.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.itsmCspViolation(`${event.effectiveDirective} blocked ${event.blockedURI || "inline"} on ${location.pathname}`
+    + ` (${event.sourceFile || "document"}:${event.lineNumber}) ${event.sample || ""}`.trim());
+});
+"""
 
 
 def chromium_path() -> str:
@@ -68,7 +77,23 @@ def _orm_beside_playwright():
 
 
 @pytest.fixture
-def new_page(browser, live_server):
+def csp_violations() -> list[str]:
+    """The policy violations seen by any page of the test; a test with one fails (see the hook below)."""
+    return []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    # After the test body: every browser walk-through also proves the Content-Security-Policy holds.
+    result = yield
+    violations = item.funcargs.get("csp_violations")
+    if violations:
+        raise AssertionError("Content-Security-Policy violations:\n" + "\n".join(violations))
+    return result
+
+
+@pytest.fixture
+def new_page(browser, live_server, csp_violations):
     """Open a fresh browser context (own cookies) on the live server; several may be open at once."""
     contexts = []
 
@@ -76,8 +101,14 @@ def new_page(browser, live_server):
         context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": height},
                                       locale="en-US", timezone_id="America/New_York")
         context.set_default_timeout(10_000)
+        context.expose_binding("itsmCspViolation", lambda source, report: csp_violations.append(report))
+        context.add_init_script(CSP_LISTENER)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        # Chromium also writes each refusal to the console, including those of workers the listener misses.
+        page.on("console", lambda message: csp_violations.append(message.text)
+                if "Content Security Policy" in message.text else None)
+        return page
 
     yield open_page
     for context in contexts:

@@ -137,7 +137,7 @@ def test_the_chips_poll_returns_counts_under_the_same_filters(client, dispatcher
     make_ticket("Two")
     client.force_login(dispatcher)
     page = client.get(BOARD + "?assignee=unassigned").content.decode()
-    assert 'hx-trigger="every 30s [itsmLive()]"' in page and 'data-live-toggle' in page
+    assert 'hx-trigger="itsm:live" data-live-every="30"' in page and 'data-live-toggle' in page
     fragment = client.get("/queues/service-desk/chips/?assignee=unassigned", HTTP_HX_REQUEST="true").content.decode()
     assert chip_count(fragment, "all") == 1
     assert "<html" not in fragment

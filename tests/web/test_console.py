@@ -327,7 +327,7 @@ def test_the_live_strip_polls_the_countdown_children_and_approvals(client, incid
     client.force_login(incident_manager)
     strip = client.get(reverse("console:live", args=[outage.pk]), HTTP_HX_REQUEST="true")
     html = strip.content.decode()
-    assert 'hx-trigger="every 30s [itsmLive()]"' in html
+    assert 'hx-trigger="itsm:live" data-live-every="30"' in html
     words = text_of(strip)
     assert "Next update due in 30 min" in words and "Child tickets: 2" in words
     assert "Awaiting approval" in words and "Heads up." in words

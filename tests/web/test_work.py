@@ -2,8 +2,10 @@
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 from django.utils import timezone
 
@@ -282,7 +284,7 @@ def test_the_counts_fragment_is_the_tab_strip_alone_and_follows_new_work(tech_cl
     html = response.content.decode()
     assert '<nav id="work-tabs"' in html
     assert "<table" not in html and "<html" not in html
-    assert 'hx-trigger="every 30s [itsmLive()]"' in html
+    assert 'hx-trigger="itsm:live" data-live-every="30"' in html
     assert tab_counts(response)["mine"] == 1
 
     make_ticket("Second", priority=Priority.HIGH)
@@ -318,7 +320,9 @@ def test_the_page_has_the_live_toggle_the_search_box_and_the_poll(tech_client, m
 
     assert "data-live-toggle" in html
     assert "data-search" in html
-    assert "hx-trigger=\"input changed delay:300ms, keyup[key=='Enter']\"" in html
+    assert 'hx-trigger="input changed delay:300ms, itsm:enter" data-search-on-enter' in html
     assert 'hx-push-url="true"' in html
     assert "data-row" in html
-    assert "Couldn\\u2019t load tickets." in html  # the failed-load message lives in the list region's handler
+    # The failed-load message lives in the list region's handler, a static file (no inline script).
+    assert '<script src="/static/itsm/work.js" defer></script>' in html
+    assert "Couldn\\u2019t load tickets." in Path(finders.find("itsm/work.js")).read_text()

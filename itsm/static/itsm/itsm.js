@@ -9,8 +9,58 @@
   }
   function setPref(name, on) { try { STORE.setItem("itsm." + name, on ? "1" : "0"); } catch (e) { /* private mode */ } }
 
-  // Live updates: polls are written hx-trigger="every 30s [itsmLive()]", so pausing stops them.
+  // Live updates: a region that polls is written hx-trigger="itsm:live" data-live-every="30", and gets
+  // the event every 30 s while live updates are on, so pausing stops the polls. (htmx's own
+  // "every 30s [filter]" evaluates the filter as a string, which the Content-Security-Policy refuses.)
   window.itsmLive = function () { return pref("live", true); };
+  function startPolls(root) {
+    if (!root || !root.querySelectorAll) return;
+    var found = Array.prototype.slice.call(root.querySelectorAll("[data-live-every]"));
+    if (root.matches("[data-live-every]")) found.push(root);
+    found.forEach(function (el) {
+      if (el.itsmPoll) return;
+      el.itsmPoll = setInterval(function () {
+        if (!document.body.contains(el)) { clearInterval(el.itsmPoll); return; }
+        if (window.itsmLive()) htmx.trigger(el, "itsm:live");
+      }, parseInt(el.getAttribute("data-live-every"), 10) * 1000);
+    });
+  }
+  // Every swap (out-of-band ones included) fires htmx:load on the new content, the page's body first.
+  if (window.htmx) htmx.onLoad(startPolls);
+
+  // A region with data-failed-notice="id" shows that element when its request fails, hides it once one
+  // succeeds. A region replaced by its own answer no longer bubbles to the document: htmx then fires the
+  // event again on an ancestor, and requestConfig.elt still names the region that asked.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail && (event.detail.requestConfig ? event.detail.requestConfig.elt : event.detail.elt);
+    var region = elt && elt.closest && elt.closest("[data-failed-notice]");
+    var notice = region && document.getElementById(region.getAttribute("data-failed-notice"));
+    if (notice) notice.hidden = !!event.detail.successful;
+  });
+
+  // Search fields written data-search-on-enter search at once on Enter (hx-trigger="..., itsm:enter");
+  // with data-enter-keeps-form the Enter does not also send the form around them.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.matches && event.target.matches("[data-enter-keeps-form]")) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("keyup", function (event) {
+    if (event.key === "Enter" && event.target.matches && event.target.matches("[data-search-on-enter]")) {
+      htmx.trigger(event.target, "itsm:enter");
+    }
+  });
+
+  // The portal's outage notice: "My problem is different" hides the choice and goes on to the description.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-outage-different]");
+    if (!button) return;
+    var notice = button.closest("[data-outage-notice]");
+    notice.querySelector("[data-outage-actions]").hidden = true;
+    notice.querySelector("[data-outage-ack]").hidden = false;
+    var description = document.getElementById("id_description");
+    if (description) description.focus();
+  });
 
   function typing(target) {
     return target && target.closest && target.closest("input, textarea, select, [contenteditable], dialog[open]");
