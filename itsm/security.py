@@ -76,7 +76,7 @@ def lockout_response(request: HttpRequest, original_response: HttpResponse | Non
                    username, address, settings.AXES_FAILURE_LIMIT, until.isoformat())
     response = render(request, "registration/locked_out.html",
                       {"username": username, "until": until, "minutes": max(1, math.ceil(wait / 60))},
-                      status=settings.AXES_HTTP_RESPONSE_CODE)
+                      status=getattr(settings, "AXES_HTTP_RESPONSE_CODE", 429))
     response["Retry-After"] = str(wait)
     return response
 
@@ -111,7 +111,7 @@ class ThrottledPasswordResetForm(PasswordResetForm):
     way"), so the throttle reveals no more than the form does about whether an account exists.
     """
 
-    def save(self, **kwargs: Any) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         request: HttpRequest | None = kwargs.get("request")
         email = self.cleaned_data["email"]
         address = client_ip(request) if request is not None else None
@@ -123,4 +123,4 @@ class ThrottledPasswordResetForm(PasswordResetForm):
             logger.warning("Password reset refused: more than %d requests for %r within an hour (from %s)",
                            settings.PASSWORD_RESET_ACCOUNT_LIMIT, email, address)
             return
-        super().save(**kwargs)
+        super().save(*args, **kwargs)
