@@ -354,9 +354,6 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        # Until the SLA badge's bar (sla/display.py, being restructured elsewhere) draws its fill with the
-        # .sla__fill--N classes in itsm.css instead of style="width: N%": then delete this line.
-        "style-src-attr": ["'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],

@@ -15,7 +15,6 @@ POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
     "style-src": ["'self'"],
-    "style-src-attr": ["'unsafe-inline'"],  # the SLA bar's width, until sla/display.py uses classes
     "img-src": ["'self'", "data:"],
     "object-src": ["'none'"],
     "base-uri": ["'self'"],
