@@ -11,6 +11,7 @@ from tickets import policies, services
 from tickets.errors import NotAllowed
 from tickets.lifecycle import Status
 from tickets.models import AuditEvent, Classification, Group, Ticket
+from tickets.process import process_ticket_assign, process_ticket_create
 
 
 @pytest.fixture
@@ -197,16 +198,16 @@ def test_the_incident_manager_the_owner_and_administrators_run_an_outage(make_us
 
 
 def test_a_staff_member_without_the_role_cannot_be_assigned_an_outage(technician, incident_manager, admin_user):
-    outage = services.ticket_create(actor=admin_user, title="Mail down", impact="university",
-                                    urgency="stopped_no_workaround", classification=Classification.OUTAGE)
+    outage = process_ticket_create(actor=admin_user, title="Mail down", impact="university",
+                                   urgency="stopped_no_workaround", classification=Classification.OUTAGE)
 
     with pytest.raises(ValidationError) as refused:
-        services.ticket_update(ticket_id=outage.pk, actor=admin_user, changes={"assignee": technician})
+        process_ticket_assign(actor=admin_user, ticket_id=outage.pk, assignee=technician)
 
     assert refused.value.message_dict == {
         "assignee": [f"{technician} is not an incident manager; outages and problems are assigned to one."]}
     assert Ticket.objects.get(pk=outage.pk).assignee is None
-    services.ticket_update(ticket_id=outage.pk, actor=admin_user, changes={"assignee": incident_manager})
+    process_ticket_assign(actor=admin_user, ticket_id=outage.pk, assignee=incident_manager)
     assert Ticket.objects.get(pk=outage.pk).assignee == incident_manager
 
 
