@@ -7,7 +7,7 @@ a second click finds that ticket again instead of making another.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from itsm import page_errors
 from sla.questions import impact_and_urgency
 from tickets import policies
+from tickets.http import AuthenticatedHttpRequest
 from tickets.models import Channel, Source
 from tickets.web.desk import render_desk
 from tickets.web.desk_forms import DeskForm
@@ -39,7 +40,7 @@ def _answers(data) -> tuple[str | None, str | None]:
 
 @login_required
 @require_GET
-def outage_list(request: HttpRequest) -> HttpResponse:
+def outage_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every current outage, worst first: where a banner's "and 2 more" leads."""
     notices = [describe(outage) for outage in current_outages()]
     return render(request, f"{TEMPLATES}/list.html", {"notices": notices})
@@ -47,7 +48,7 @@ def outage_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def join(request: HttpRequest, pk: int) -> HttpResponse:
+def join(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The signed-in person is affected too: their own linked ticket, and every update from now on.
 
     Posted from the portal banner, or from the report form (whose answers, if given, describe it).
@@ -67,7 +68,7 @@ def join(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def joined(request: HttpRequest, pk: int) -> HttpResponse:
+def joined(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     outage = get_object_or_404(Outage.objects.select_related("ticket", "ticket__service"), pk=pk)
     ticket = existing_child(outage, request.user)
     if ticket is None:
@@ -80,7 +81,7 @@ def joined(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def desk_link(request: HttpRequest, pk: int) -> HttpResponse:
+def desk_link(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """From the desk's "Log a call": link the caller to this outage instead of logging a new issue."""
     if not policies.is_staff(request.user):
         raise PermissionDenied("Only ITS staff link callers to an outage.")

@@ -21,7 +21,7 @@ from tickets import process as ticket_process
 from tickets import services as tickets
 from tickets.errors import NotAllowed, StateConflict
 from tickets.lifecycle import FINAL_STATUSES, OPEN_STATUSES, Status
-from tickets.models import Channel, Classification, Source, Ticket, User
+from tickets.models import Channel, Classification, Service, Source, Ticket, User
 
 from . import notify
 from .models import Audience, Outage, Update
@@ -70,8 +70,9 @@ def _require_open(outage: Outage) -> None:
 
 
 @transaction.atomic
-def outage_raise(*, actor: User, title: str, impact: str, urgency: str, description: str = "", service=None,
-                 classification: str = Classification.OUTAGE, incident_manager: User | None = None) -> Outage:
+def outage_raise(*, actor: User, title: str, impact: str, urgency: str, description: str = "",
+                 service: Service | None = None, classification: str = Classification.OUTAGE,
+                 incident_manager: User | None = None) -> Outage:
     """Open an outage or problem ticket directly, with its process record."""
     _require_staff(actor)
     if classification not in OUTAGE_CLASSES:

@@ -9,12 +9,14 @@ and the live strip (countdown, children, approvals) are htmx fragments that also
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.forms import BaseForm
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -22,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from itsm import page_errors
 from tickets import policies
+from tickets.http import AuthenticatedHttpRequest
 from tickets.models import Channel, Classification
 
 from . import changes, notify, reviews, services
@@ -42,7 +45,7 @@ from .web_forms import (
 WEB = Channel.WEB
 
 
-def _require_staff(request: HttpRequest) -> None:
+def _require_staff(request: AuthenticatedHttpRequest) -> None:
     if not policies.is_staff(request.user):
         raise PermissionDenied("The outage console is for ITS staff.")
 
@@ -63,7 +66,7 @@ def _audience_key(pk: int) -> str:
     return f"outages.{pk}.audiences"
 
 
-def _remembered_audiences(request: HttpRequest, outage: Outage) -> list[str]:
+def _remembered_audiences(request: AuthenticatedHttpRequest, outage: Outage) -> list[str]:
     """The last audiences this person sent to on this outage, else the plan's: never re-ticked silently."""
     remembered = request.session.get(_audience_key(outage.pk))
     return [a for a in (remembered or outage.audiences or [Audience.TICKET]) if a in Audience.values]
@@ -74,7 +77,7 @@ def _remembered_audiences(request: HttpRequest, outage: Outage) -> list[str]:
 
 @login_required
 @require_GET
-def outage_list(request: HttpRequest) -> HttpResponse:
+def outage_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Open outages and problems first (soonest update due on top), then those resolved this week."""
     _require_staff(request)
     now = timezone.now()
@@ -86,7 +89,7 @@ def outage_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _console(request: HttpRequest, outage: Outage, *, forms: dict | None = None, failed=None,
+def _console(request: AuthenticatedHttpRequest, outage: Outage, *, forms: dict | None = None, failed=None,
              status: int = 200) -> HttpResponse:
     """Render the console; ``forms`` replaces the blank forms (a bound one that failed keeps its input)."""
     now = timezone.now()
@@ -143,14 +146,14 @@ def _console(request: HttpRequest, outage: Outage, *, forms: dict | None = None,
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_staff(request)
     return _console(request, _outage(pk))
 
 
 @login_required
 @require_GET
-def live(request: HttpRequest, pk: int) -> HttpResponse:
+def live(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The strip that polls every 30 s: countdown, children count and the messages awaiting approval."""
     _require_staff(request)
     outage = _outage(pk)
@@ -166,7 +169,7 @@ def live(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def preview(request: HttpRequest, pk: int) -> HttpResponse:
+def preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The exact email each ticked audience would get, rendered by the code that sends it; nothing is sent."""
     _require_staff(request)
     outage = _outage(pk)
@@ -199,9 +202,12 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Steps ----------------------------------------------------------------------------------------
 
+# The form a step builds is the form its run takes (each step its own form class).
+StepForm = TypeVar("StepForm", bound=BaseForm)
 
-def _step(request: HttpRequest, pk: int, name: str, build: Callable[[Outage, dict], object],
-          run: Callable[[Outage, object], str], *, anchor: str = "", field_map: dict | None = None) -> HttpResponse:
+
+def _step(request: AuthenticatedHttpRequest, pk: int, name: str, build: Callable[[Outage, dict], StepForm],
+          run: Callable[[Outage, StepForm], str], *, anchor: str = "", field_map: dict | None = None) -> HttpResponse:
     """One console step: check the form, run the service, redirect with a message or show what went wrong."""
     _require_staff(request)
     outage = _outage(pk)
@@ -224,7 +230,7 @@ def _reach(outage: Outage) -> dict:
 
 @login_required
 @require_POST
-def plan(request: HttpRequest, pk: int) -> HttpResponse:
+def plan(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def run(outage: Outage, form: PlanForm) -> str:
         services.plan_set(actor=request.user, outage_id=outage.pk, channel=WEB, **form.cleaned_data)
         return "Communication plan saved. The next update is due one cadence from now."
@@ -234,7 +240,7 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def update(request: HttpRequest, pk: int) -> HttpResponse:
+def update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def run(outage: Outage, form: UpdateForm) -> str:
         data = form.cleaned_data
         sent = services.update_post(actor=request.user, outage_id=outage.pk, text=data["text"],
@@ -250,7 +256,7 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def link_children(request: HttpRequest, pk: int) -> HttpResponse:
+def link_children(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def run(outage: Outage, form: ChildrenForm) -> str:
         ids = [n for n in form.cleaned_data["tickets"] if n != outage.ticket_id]
         if not ids:
@@ -265,7 +271,7 @@ def link_children(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def workaround(request: HttpRequest, pk: int) -> HttpResponse:
+def workaround(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def run(outage: Outage, form: WorkaroundForm) -> str:
         services.workaround_publish(actor=request.user, outage_id=outage.pk, text=form.cleaned_data["text"],
                                     channel=WEB)
@@ -276,7 +282,7 @@ def workaround(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reclassify(request: HttpRequest, pk: int) -> HttpResponse:
+def reclassify(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_staff(request)
     outage = _outage(pk)
     target = request.POST.get("classification", "")
@@ -291,7 +297,7 @@ def reclassify(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def resolve(request: HttpRequest, pk: int) -> HttpResponse:
+def resolve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def run(outage: Outage, form: ResolveForm) -> str:
         services.outage_resolve(actor=request.user, outage_id=outage.pk, all_clear=form.cleaned_data["all_clear"],
                                 channel=WEB)
@@ -302,7 +308,7 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def permanent_fix(request: HttpRequest, pk: int) -> HttpResponse:
+def permanent_fix(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def run(outage: Outage, form: PermanentFixForm) -> str:
         services.permanent_fix_record(actor=request.user, outage_id=outage.pk, text=form.cleaned_data["text"],
                                       channel=WEB)
@@ -313,7 +319,7 @@ def permanent_fix(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def change_raise(request: HttpRequest, pk: int) -> HttpResponse:
+def change_raise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def run(outage: Outage, form: ChangeForm) -> str:
         change = changes.change_request(actor=request.user, outage_id=outage.pk, emergency=True, **form.cleaned_data)
         return f"Emergency RFC {change.pk} requested; it waits for a change approver."
@@ -322,7 +328,7 @@ def change_raise(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def change_step(request: HttpRequest, pk: int, change_id: int, step: str) -> HttpResponse:
+def change_step(request: AuthenticatedHttpRequest, pk: int, change_id: int, step: str) -> HttpResponse:
     """Approve, reject or mark implemented an RFC of this outage."""
     _require_staff(request)
     if step not in ("approve", "reject", "implemented"):
@@ -342,7 +348,7 @@ def change_step(request: HttpRequest, pk: int, change_id: int, step: str) -> Htt
 
 @login_required
 @require_POST
-def decide(request: HttpRequest, pk: int, update_id: int, decision: str) -> HttpResponse:
+def decide(request: AuthenticatedHttpRequest, pk: int, update_id: int, decision: str) -> HttpResponse:
     """Approve or reject a community message held for approval."""
     _require_staff(request)
     if decision not in ("approve", "reject"):
@@ -360,7 +366,7 @@ def decide(request: HttpRequest, pk: int, update_id: int, decision: str) -> Http
 
 @login_required
 @require_POST
-def review(request: HttpRequest, pk: int) -> HttpResponse:
+def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Save the review draft; "submit" also submits it for posting, "publish" posts a submitted one."""
     action = request.POST.get("action", "save")
 

@@ -6,12 +6,13 @@ same view renders a whole page. Raising and linking go through ``outages.service
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from itsm import page_errors
+from tickets.http import AuthenticatedHttpRequest
 from tickets.models import Classification
 from tickets.web.board_queries import board_group
 
@@ -29,7 +30,7 @@ def console_url(outage_ticket_id: int) -> str:
 
 @login_required
 @require_GET
-def banner(request: HttpRequest, slug: str) -> HttpResponse:
+def banner(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The "looks like an outage" strip for a group's queue; empty when there is nothing to say."""
     group = board_group(request.user, slug)
     suspects = suspected_outages(group)
@@ -45,7 +46,7 @@ def _back(group) -> str:
 
 @login_required
 @require_POST
-def raise_outage(request: HttpRequest, slug: str) -> HttpResponse:
+def raise_outage(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Raise an outage for the suspect service and link its tickets as children, then open the console."""
     group = board_group(request.user, slug)
     suspect = suspect_for(group, request.POST.get("service", ""))
@@ -71,7 +72,7 @@ def raise_outage(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def link_outage(request: HttpRequest, slug: str) -> HttpResponse:
+def link_outage(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Link the suspect tickets to the outage already open for their service."""
     group = board_group(request.user, slug)
     suspect = suspect_for(group, request.POST.get("service", ""))

@@ -10,6 +10,7 @@ from pathlib import PureWindowsPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 
 MAX_FILES_PER_UPLOAD = 10
 
@@ -24,18 +25,23 @@ _SIGNATURES: dict[str, tuple[bytes, ...]] = {
 }
 
 
-def clean_name(name: str) -> str:
+def clean_name(name: str | None) -> str:
     # PureWindowsPath splits on both separators, so "..\\..\\x" and "../../x" both give "x".
     base = PureWindowsPath(name or "").name.replace("\x00", "").strip().lstrip(".")
     return base[:200] or "attachment"
 
 
-def validate_upload(uploaded) -> tuple[str, str]:
-    """Return (clean file name, content type) or raise ``ValidationError`` keyed by ``file``."""
+def validate_upload(uploaded: "UploadedFile[bytes]") -> tuple[str, str, int]:
+    """Return (clean file name, content type, size in bytes) or raise ``ValidationError`` keyed by ``file``."""
     name = clean_name(uploaded.name)
     limit = settings.ATTACHMENT_MAX_BYTES
-    if uploaded.size > limit:
-        raise ValidationError({"file": [f"“{name}” is {uploaded.size:,} bytes; the limit is {limit:,} bytes."]})
+    # Django's upload handlers (and SimpleUploadedFile) always measure the file; only an UploadedFile built by
+    # hand without a size has none, and that is a caller's mistake, not a user's.
+    size = uploaded.size
+    if size is None:
+        raise TypeError("An upload must know its size.")
+    if size > limit:
+        raise ValidationError({"file": [f"“{name}” is {size:,} bytes; the limit is {limit:,} bytes."]})
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     if content_type not in settings.ATTACHMENT_ALLOWED_TYPES:
         raise ValidationError({"file": [f"Files of type {content_type} are not accepted."]})
@@ -45,4 +51,4 @@ def validate_upload(uploaded) -> tuple[str, str]:
         uploaded.seek(0)
         if not head.startswith(signatures):
             raise ValidationError({"file": [f"“{name}” does not look like a {content_type} file."]})
-    return name, content_type
+    return name, content_type, size

@@ -18,6 +18,9 @@ class NotAllowed(TicketError):
 class VersionConflict(TicketError):
     """The client changed a ticket from a stale copy (HTTP 409/412); nothing was written."""
 
+    # Set by the API when the version came in an If-Match header, which is answered 412 rather than 409.
+    from_if_match: bool = False
+
     def __init__(self, *, current_version: int, sent_version: int):
         self.current_version = current_version
         self.sent_version = sent_version

@@ -14,7 +14,9 @@ in their transaction: rendering cost more than everything else they do per ticke
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -44,10 +46,10 @@ def _local(instant: datetime | None) -> str:
     return timezone.localtime(instant).strftime("%a %d %b %Y %H:%M %Z") if instant else "—"
 
 
-def build(ticket: Ticket, kind: str, to: Audience, *, extra: dict | None = None, first: bool = False,
-          for_customer: bool | None = None, now: datetime | None = None) -> Message:
+def build(ticket: Ticket, kind: Kind, to: Audience, *, extra: Mapping[str, str | User] | None = None,
+          first: bool = False, for_customer: bool | None = None, now: datetime | None = None) -> Message:
     """The message of ``kind`` about ``ticket`` to ``to``; ``first`` for the ticket's first (the thread's root)."""
-    context = {
+    context: dict[str, Any] = {  # JSON values, stored on the outbox row
         "ticket": _ticket_facts(ticket), "kind": kind, "site_url": settings.SITE_URL,
         "respond_by": _local(ticket.respond_by), "resolve_by": _local(ticket.resolve_by),
         **{name: _person(value) if isinstance(value, User) else value for name, value in (extra or {}).items()},
@@ -62,14 +64,14 @@ def build(ticket: Ticket, kind: str, to: Audience, *, extra: dict | None = None,
     )
 
 
-def _person(user: User | None) -> dict | None:
+def _person(user: User | None) -> dict[str, str] | None:
     if user is None:
         return None
     return {"username": user.username, "first_name": user.first_name, "email": user.email,
             "get_full_name": user.get_full_name()}
 
 
-def _ticket_facts(ticket: Ticket) -> dict:
+def _ticket_facts(ticket: Ticket) -> dict[str, Any]:
     """What the mail templates read of the ticket (``tickets/email/``), as plain JSON values."""
     return {
         "pk": ticket.pk, "title": ticket.title, "description": ticket.description,
@@ -79,7 +81,7 @@ def _ticket_facts(ticket: Ticket) -> dict:
     }
 
 
-def _queue(ticket: Ticket, kind: str, to: Audience, *, extra: dict | None = None,
+def _queue(ticket: Ticket, kind: Kind, to: Audience, *, extra: Mapping[str, str | User] | None = None,
            for_customer: bool | None = None) -> None:
     notifications.queue(build(ticket, kind, to, extra=extra, for_customer=for_customer))
 

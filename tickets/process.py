@@ -9,11 +9,9 @@ only way to make them, and a reader of either side sees every consequence.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 
-from .models import Channel, Classification, Source, Ticket, User
+from .models import Channel, Classification, Service, Source, Ticket, User
 from .services import PROCESS_CLASSIFICATIONS, _create, _transition, _update
 
 
@@ -25,7 +23,7 @@ def process_ticket_create(
     impact: str,
     urgency: str,
     description: str = "",
-    service: Any = None,
+    service: Service | None = None,
     classification: str = Classification.INCIDENT,
     parent: Ticket | None = None,
     requester: User | None = None,

@@ -1,12 +1,15 @@
 """Reads: what a user may see, shaped for the pages and the API."""
 
+from datetime import datetime
+
 from django.db.models import BooleanField, Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from tickets.notifications import selectors as mail
 
 from . import policies
 from .lifecycle import WAITING_STATUSES, Status
-from .models import Attachment, AuditEvent, ConversationEntry, Ticket, Visibility
+from .models import Attachment, AuditEvent, ConversationEntry, Service, Ticket, Visibility
+from .policies import Person
 
 CUSTOMER_TIMELINE_ACTIONS = (
     AuditEvent.Action.CREATED,
@@ -16,19 +19,19 @@ CUSTOMER_TIMELINE_ACTIONS = (
 )
 
 
-def ticket_list(*, user) -> QuerySet[Ticket]:
+def ticket_list(*, user: Person) -> QuerySet[Ticket]:
     queryset = Ticket.objects.select_related("requester", "assignee")
     return policies.visible_tickets(user, queryset)
 
 
-def ticket_entries(*, ticket: Ticket, user) -> QuerySet[ConversationEntry]:
+def ticket_entries(*, ticket: Ticket, user: Person) -> QuerySet[ConversationEntry]:
     entries = ticket.entries.select_related("author")
     if not policies.may_see_internal(user):
         entries = entries.filter(visibility=Visibility.PUBLIC)
     return entries
 
 
-def ticket_timeline(*, ticket: Ticket, user) -> QuerySet[AuditEvent]:
+def ticket_timeline(*, ticket: Ticket, user: Person) -> QuerySet[AuditEvent]:
     events = ticket.audit_events.select_related("actor")
     if not policies.may_see_internal(user):
         # Customers see what happened to their request, not the staff's triage fields.
@@ -36,19 +39,20 @@ def ticket_timeline(*, ticket: Ticket, user) -> QuerySet[AuditEvent]:
     return events
 
 
-def ticket_notifications(*, ticket: Ticket, user) -> QuerySet:
+def ticket_notifications(*, ticket: Ticket, user: Person) -> QuerySet[mail.Notification]:
     """Mail that went out (or is on its way) about the ticket; a customer sees what was sent to them."""
     return mail.ticket_mail(ticket_id=ticket.pk, customer_only=not policies.may_see_internal(user))
 
 
-def ticket_attachments(*, ticket: Ticket, user) -> QuerySet[Attachment]:
+def ticket_attachments(*, ticket: Ticket, user: Person) -> QuerySet[Attachment]:
     attachments = ticket.attachments.all()
     if not policies.may_see_internal(user):
         attachments = attachments.filter(visibility=Visibility.PUBLIC)
     return attachments
 
 
-def sla_preview(*, impact: str, urgency: str, service=None, ticket: Ticket | None = None, now=None) -> Ticket:
+def sla_preview(*, impact: str, urgency: str, service: Service | None = None, ticket: Ticket | None = None,
+                now: datetime | None = None) -> Ticket:
     """An unsaved copy showing what the SLA would be: a new report, or ``ticket`` re-triaged.
 
     Forms show the priority and both deadlines before anyone saves; the arithmetic is the SLA
@@ -73,12 +77,12 @@ def sla_preview(*, impact: str, urgency: str, service=None, ticket: Ticket | Non
     return draft
 
 
-def next_deadline_expression():
+def next_deadline_expression() -> Case:
     """Respond-By until the response, then Resolve-By: the deadline a queue sorts by."""
     return Case(When(responded_at__isnull=True, then=F("respond_by")), default=F("resolve_by"))
 
 
-def breached_q(now) -> Q:
+def breached_q(now: datetime) -> Q:
     """What the SLA badge calls breached: a running target marked by the sweep, or past its deadline before
     the sweep got there. A waiting ticket's clock is paused, and its badge says so, so it is not counted."""
     return ~Q(status__in=WAITING_STATUSES) & (
@@ -86,7 +90,7 @@ def breached_q(now) -> Q:
         | Q(responded_at__isnull=True, respond_by__lte=now) | Q(resolve_by__lte=now))
 
 
-def order_by_urgency(queryset: QuerySet[Ticket], *, now) -> QuerySet[Ticket]:
+def order_by_urgency(queryset: QuerySet[Ticket], *, now: datetime) -> QuerySet[Ticket]:
     """Breached first, then the nearest running deadline, paused tickets last (UX checklist 1)."""
     deadline = next_deadline_expression()
     rank = Case(

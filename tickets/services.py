@@ -9,7 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from itsm import bulk
@@ -20,7 +22,19 @@ from tickets.notifications import services as notifications
 from . import notify, policies
 from .errors import InvalidTransition, NotAllowed, ProcessConflict, StateConflict, TicketError, VersionConflict
 from .lifecycle import FINAL_STATUSES, FOLLOW_UP, Status, check_transition, reply_move, sla_state
-from .models import AuditEvent, Channel, Classification, ConversationEntry, Source, Ticket, User, Visibility
+from .models import (
+    Attachment,
+    AuditEvent,
+    Channel,
+    Classification,
+    ConversationEntry,
+    Group,
+    Service,
+    Source,
+    Ticket,
+    User,
+    Visibility,
+)
 
 # Fields whose change moves the SLA: the matrix cell, or the calendar the clock runs on.
 _REPRIORITISING_FIELDS = {"impact", "urgency", "service"}
@@ -28,14 +42,14 @@ _REPRIORITISING_FIELDS = {"impact", "urgency", "service"}
 PROCESS_CLASSIFICATIONS = frozenset({Classification.OUTAGE, Classification.PROBLEM})
 
 
-def _raw(value: Any) -> str:
+def _raw(value: object) -> str:
     if value is None:
         return ""
     return str(getattr(value, "pk", value))
 
 
 def _event(ticket: Ticket, *, actor: User | None, channel: str, action: str, now: datetime,
-           field: str = "", old: Any = None, new: Any = None, internal: bool = False) -> AuditEvent:
+           field: str = "", old: object = None, new: object = None, internal: bool = False) -> AuditEvent:
     return AuditEvent(
         ticket=ticket, actor=actor, channel=channel, action=action, field=field,
         old_value=_raw(old), new_value=_raw(new), internal=internal, created_at=now,
@@ -103,8 +117,8 @@ def ticket_create(
     impact: str,
     urgency: str,
     description: str = "",
-    service=None,
-    group=None,
+    service: Service | None = None,
+    group: Group | None = None,
     assignee: User | None = None,
     parent: Ticket | None = None,
     requester: User | None = None,
@@ -134,9 +148,9 @@ def ticket_create(
                    classification=classification, source=source, channel=channel, supplied=supplied)
 
 
-def _create(*, actor: User | None, title: str, impact: str, urgency: str, description: str, service: Any,
-            group: Any, assignee: User | None, parent: Ticket | None, requester: User | None, classification: str,
-            source: str | None, channel: str, supplied: set[str] | None) -> Ticket:
+def _create(*, actor: User | None, title: str, impact: str, urgency: str, description: str, service: Service | None,
+            group: Group | None, assignee: User | None, parent: Ticket | None, requester: User | None,
+            classification: str, source: str | None, channel: str, supplied: set[str] | None) -> Ticket:
     if actor is not None and not policies.is_staff(actor):
         _refuse_staff_fields(actor, set(supplied or ()), policies.creatable_fields(actor))
         requester, group, assignee, parent = actor, None, None, None
@@ -319,7 +333,7 @@ def _update(*, ticket_id: int, actor: User | None, changes: Mapping[str, Any], c
                              field=field, old=old, new=value))
     if "group" in changed and ticket.assignee is not None and ticket.group is not None \
             and ticket.classification == Classification.INCIDENT \
-            and "assignee" not in changed and not ticket.group.members.filter(pk=ticket.assignee_id).exists():
+            and "assignee" not in changed and not ticket.group.members.filter(pk=ticket.assignee.pk).exists():
         events.append(_event(ticket, actor=actor, channel=channel, action=AuditEvent.Action.CHANGED, now=now,
                              field="assignee", old=ticket.assignee, new=None))
         ticket.assignee = None
@@ -418,23 +432,22 @@ def attachment_add(
     *,
     ticket_id: int,
     actor: User,
-    uploaded,
+    uploaded: "UploadedFile[bytes]",  # generic in the stubs only
     internal: bool = False,
     channel: str = Channel.API,
-):
+) -> Attachment:
     """Attach a file to a ticket after checking its size and type."""
     from .attachments import validate_upload
-    from .models import Attachment
 
     if internal and not policies.may_write_internal(actor):
         raise NotAllowed("Only ITS staff can add internal attachments.")
-    name, content_type = validate_upload(uploaded)
+    name, content_type, size = validate_upload(uploaded)
     ticket = _lock(ticket_id, actor)
     if not policies.may_reply(actor, ticket):
         raise NotAllowed("This ticket is closed; please report a new problem instead.")
     now = timezone.now()
     attachment = Attachment(
-        ticket=ticket, original_name=name, content_type=content_type, size=uploaded.size,
+        ticket=ticket, original_name=name, content_type=content_type, size=size,
         uploaded_by=actor, created_at=now, visibility=Visibility.INTERNAL if internal else Visibility.PUBLIC,
     )
     attachment.file.save(name, uploaded, save=False)
@@ -463,9 +476,10 @@ def ticket_sla_reevaluate(*, ticket_id: int, now: datetime) -> bool:
         Ticket.objects.filter(pk=ticket.pk).update(sla_reevaluate_at=None)
         return False
     old_priority = ticket.priority
+    started_at = ticket.sla_reevaluate_at  # where the grace puts sla_started_at: the hours' opening
     changed = set(sla.sla_end_operating_hours_grace(ticket, now=now))
     events = [_event(ticket, actor=None, channel=Channel.TASK, action=AuditEvent.Action.SLA, now=now,
-                     field="operating_hours_began", new=ticket.sla_started_at.isoformat())]
+                     field="operating_hours_began", new=started_at.isoformat())]
     if ticket.priority != old_priority:
         events.append(_event(ticket, actor=None, channel=Channel.TASK, action=AuditEvent.Action.CHANGED, now=now,
                              field="priority", old=old_priority, new=ticket.priority))
@@ -584,7 +598,7 @@ _STATUS_SAVE_FIELDS = sorted({"status", *sla.SLA_FIELDS, "updated_at", "version"
 
 
 @transaction.atomic
-def tickets_resolve_many(*, actor: User | None, queryset, channel: str = Channel.API) -> list[Ticket]:
+def tickets_resolve_many(*, actor: User | None, queryset: QuerySet[Ticket], channel: str = Channel.API) -> list[Ticket]:
     """Resolve every ticket of ``queryset`` with a fixed number of queries, whatever their number.
 
     Each ticket gets exactly what ``ticket_transition(to_status=RESOLVED)`` gives it: the status

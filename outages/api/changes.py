@@ -5,6 +5,8 @@ A step the RFC's state does not allow (approving a rejected RFC, implementing on
 ``tickets.errors.StateConflict``, which the API's error handler answers 409 with ``code: invalid_state``.
 """
 
+from typing import TYPE_CHECKING
+
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -15,6 +17,7 @@ from rest_framework.response import Response
 from itsm.api_fields import StrictCharField
 from tickets import policies
 from tickets.api.serializers import UserSummarySerializer
+from tickets.http import AuthenticatedRequest
 
 from .. import changes
 from ..models import ChangeRequest, Outage
@@ -98,7 +101,10 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-_REQUIRED = {"required": "This field is required.", "blank": "This field is required."}
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # a stubs-only alias; DRF's error_messages is typed with it
+
+_REQUIRED: "dict[str, StrOrPromise]" = {"required": "This field is required.", "blank": "This field is required."}
 
 
 class ChangeRequestWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
@@ -118,6 +124,7 @@ class ChangeRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     """The Requests for Change linked to one outage, oldest first."""
 
     permission_classes = [drf_permissions.IsAuthenticated, IsStaff]
+    request: AuthenticatedRequest  # IsAuthenticated: never an anonymous visitor
     serializer_class = ChangeRequestSerializer
     lookup_value_regex = r"\d+"
 

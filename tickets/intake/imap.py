@@ -56,16 +56,18 @@ def poll(url: str | None = None) -> int:
     try:
         client.login(box.user, box.password)
         client.select(box.folder)
-        _, data = client.uid("SEARCH", None, "UNSEEN")
+        # typeshed types IMAP4.uid's arguments as str only; imaplib skips a None (here: no charset) and sends
+        # bytes as they are, which is how the server's uids come back and are best sent again.
+        _, data = client.uid("SEARCH", None, "UNSEEN")  # type: ignore[arg-type]
         uids = (data[0] or b"").split()[:BATCH]
         taken = 0
         for uid in uids:
-            _, fetched = client.uid("FETCH", uid, "(BODY.PEEK[])")
+            _, fetched = client.uid("FETCH", uid, "(BODY.PEEK[])")  # type: ignore[arg-type]  # bytes uid, as above
             raw = next((part[1] for part in fetched if isinstance(part, tuple)), None)
             if raw is None:
                 continue
             receive_email(raw)
-            client.uid("STORE", uid, "+FLAGS", "(\\Seen)")
+            client.uid("STORE", uid, "+FLAGS", "(\\Seen)")  # type: ignore[arg-type]  # bytes uid, as above
             taken += 1
         return taken
     finally:

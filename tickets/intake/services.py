@@ -44,7 +44,7 @@ def event_store(
     body: bytes,
     integration: Integration | None = None,
     content_type: str = "",
-    headers: dict | None = None,
+    headers: dict[str, str] | None = None,
     message_id: str = "",
     dedup_key: str = "",
 ) -> tuple[RawEvent, bool]:

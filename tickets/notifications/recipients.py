@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser as Person
@@ -26,11 +26,17 @@ if TYPE_CHECKING:
     from .models import DistributionList
 
 
+class _PeopleManager(Protocol):
+    def all(self) -> Iterable[Person]: ...
+
+
 class TeamLike(Protocol):
     """What the staff audience reads of a ticket's group."""
 
     email: str
-    dispatchers: Any  # a related manager of people
+
+    @property
+    def dispatchers(self) -> _PeopleManager: ...  # a related manager of people
 
 
 def unique(addresses: Iterable[str]) -> list[str]:

@@ -8,9 +8,9 @@ from django.db.models import QuerySet
 
 from .models import Notification
 
-__all__ = ["Kind", "State", "mail_with_message_ids", "ticket_mail"]
+__all__ = ["Kind", "Notification", "State", "mail_with_message_ids", "ticket_mail"]
 
-# What the rows read here mean, for the pages and the API that present them.
+# What the rows read here are and mean, for the pages and the API that present them.
 Kind = Notification.Kind
 State = Notification.State
 

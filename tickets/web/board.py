@@ -4,6 +4,7 @@ Every page works with plain GETs and POSTs; htmx only saves reloads (the chips p
 result swaps rows and chips in place, the triage preview updates as the fields change).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -11,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from itsm import page_errors
 from tickets import selectors
 from tickets.errors import TicketError, VersionConflict
+from tickets.http import AuthenticatedHttpRequest
 from tickets.lifecycle import OPEN_STATUSES, Status
 from tickets.models import Channel, Group, Service, Ticket
 from tickets.services import BULK_MAX_TICKETS, ticket_update
@@ -34,7 +36,7 @@ TEMPLATES = "tickets/web/board/"
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The dispatcher's groups; with just one, straight to its queue."""
     groups = list(boards_for(request.user).annotate(
         open_count=Count("tickets", filter=Q(tickets__status__in=OPEN_STATUSES)),
@@ -69,7 +71,7 @@ class PageInfo:
 
 def _page_info(raw: str | None, total: int) -> PageInfo:
     num_pages = max(1, -(-total // PER_PAGE))
-    number = int(raw) if (raw or "").isdigit() else 1
+    number = int(raw) if raw and raw.isdigit() else 1
     number = min(max(number, 1), num_pages)
     start = (number - 1) * PER_PAGE
     return PageInfo(number, num_pages, total, start + 1 if total else 0, min(start + PER_PAGE, total))
@@ -111,7 +113,7 @@ def _chip_context(group: Group, query: dict[str, str], chips: Chips) -> dict:
     }
 
 
-def _board_context(request: HttpRequest, group: Group, *, params: QueryDict, selection: list[int],
+def _board_context(request: AuthenticatedHttpRequest, group: Group, *, params: QueryDict, selection: list[int],
                    bulk_form: BulkForm | None = None, report: BulkReport | None = None) -> dict:
     now = timezone.now()
     members = list(group.members.filter(is_active=True).order_by("first_name", "last_name", "username"))
@@ -157,7 +159,7 @@ def _selection_from(params: QueryDict) -> list[int]:
 
 @login_required
 @require_GET
-def group_board(request: HttpRequest, slug: str) -> HttpResponse:
+def group_board(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group = board_group(request.user, slug)
     context = _board_context(request, group, params=request.GET, selection=_selection_from(request.GET))
     return render(request, TEMPLATES + "group.html", context)
@@ -165,7 +167,7 @@ def group_board(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def chips(request: HttpRequest, slug: str) -> HttpResponse:
+def chips(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The count chips alone, for the 30-second poll: same filters, same queryset as the rows."""
     group = board_group(request.user, slug)
     now = timezone.now()
@@ -179,12 +181,12 @@ def chips(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, TEMPLATES + "_chips.html", context)
 
 
-def _return_params(request: HttpRequest) -> QueryDict:
+def _return_params(request: AuthenticatedHttpRequest) -> QueryDict:
     """The filters the board showed when the form was posted (a hidden field carries them)."""
     return QueryDict(request.POST.get("return_query", ""), mutable=True)
 
 
-def _board_url(group: Group, params: QueryDict, *, selection: list[int] = (), page: int | None = None) -> str:
+def _board_url(group: Group, params: QueryDict, *, selection: Sequence[int] = (), page: int | None = None) -> str:
     params = params.copy()
     params.pop("sel", None)
     if page is not None:  # otherwise stay on the page the form was posted from
@@ -199,7 +201,7 @@ def _board_url(group: Group, params: QueryDict, *, selection: list[int] = (), pa
 
 @login_required
 @require_POST
-def page(request: HttpRequest, slug: str) -> HttpResponse:
+def page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Paging from inside the bulk form: the ticked tickets travel along in the URL (selection survives)."""
     group = board_group(request.user, slug)
     selection = selected_ids(request.POST.getlist("ticket") + request.POST.getlist("selected"))
@@ -210,7 +212,7 @@ def page(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def bulk(request: HttpRequest, slug: str) -> HttpResponse:
+def bulk(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Assign or move the selected tickets; each ticket's outcome is reported in a polite live region."""
     group = board_group(request.user, slug)
     selection = selected_ids(request.POST.getlist("ticket") + request.POST.getlist("selected"))
@@ -218,7 +220,7 @@ def bulk(request: HttpRequest, slug: str) -> HttpResponse:
     if form.is_valid():
         report = bulk_route(actor=request.user, ticket_ids=selection, changes=form.changes())
     else:
-        report = BulkReport(error=" ".join(e for errors in form.errors.values() for e in errors))
+        report = BulkReport(error=" ".join(str(e) for errors in form.errors.values() for e in errors))
     params = _return_params(request)
     keep = [] if report.ok else selection
     if request.htmx:
@@ -246,14 +248,14 @@ def _triage_ticket(group: Group, pk: int) -> Ticket:
 
 
 @login_required
-def triage(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def triage(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Change impact and urgency with the new priority and deadlines shown before saving."""
     group = board_group(request.user, slug)
     ticket = _triage_ticket(group, pk)
     back = request.GET.get("back") or request.POST.get("back") or ""
     status = 200
     if request.method == "POST":
-        data = request.POST.copy()
+        data: QueryDict | dict[str, str] = request.POST.copy()
         form = TriageForm(data)
         if form.is_valid() and "preview" not in request.POST:
             try:
@@ -291,7 +293,7 @@ def triage(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def triage_preview(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def triage_preview(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     """The preview fragment, requested by htmx whenever impact or urgency changes."""
     group = board_group(request.user, slug)
     ticket = _triage_ticket(group, pk)

@@ -18,10 +18,10 @@ from django.views.decorators.http import require_GET
 from django.views.generic import RedirectView
 
 from itsm import page_errors
-from sla.matrix import Impact, Urgency
 from sla.questions import impact_and_urgency
 
 from .. import policies, selectors, services
+from ..http import AuthenticatedHttpRequest
 from ..models import Channel, Service
 from .desk_forms import DeskForm
 from .portal_forms import SERVICE_FIELDS
@@ -48,9 +48,9 @@ def _preview(data) -> dict:
         try:
             impact, urgency = impact_and_urgency(who, work)
         except ValueError:
-            impact, urgency = None, None
-        if impact is not None:
-            draft = selectors.sla_preview(impact=Impact(impact), urgency=Urgency(urgency), service=service)
+            pass
+        else:
+            draft = selectors.sla_preview(impact=impact, urgency=urgency, service=service)
     return {"draft": draft, "service_id": service.pk if service else ""}
 
 
@@ -72,7 +72,7 @@ def _form(*args, **kwargs) -> DeskForm:
 
 
 @staff_only
-def new(request: HttpRequest) -> HttpResponse:
+def new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render_desk(request, _form())
     if "find" in request.POST or "preview" in request.POST:

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from itsm import page_errors
 
 from .. import policies, selectors, services
+from ..http import AuthenticatedHttpRequest
 from ..lifecycle import FINAL_STATUSES, OPEN_STATUSES, Status
 from ..models import Channel, Source, Ticket, Visibility
 from .portal_forms import SERVICE_FIELDS, ReplyForm, ReportForm, StillBrokenForm
@@ -29,13 +30,13 @@ TEMPLATES = "tickets/web/portal"
 WORDING = page_errors.Wording(thing="request", status=customer_status)
 
 
-def _my_tickets(request: HttpRequest):
+def _my_tickets(request: AuthenticatedHttpRequest):
     return selectors.ticket_list(user=request.user)
 
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Your requests: the ones waiting on you first, then open ones, then finished, newest first."""
     rank = Case(
         When(status__in=WAITING_ON_CUSTOMER, then=Value(0)),
@@ -52,7 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, f"{TEMPLATES}/home.html", {"page": page, "total": page.paginator.count})
 
 
-def _notice_shown(request: HttpRequest, service_pk: int | None) -> bool:
+def _notice_shown(request: AuthenticatedHttpRequest, service_pk: int | None) -> bool:
     """Does the picked service have a known outage? Asked of the outages template tag, by rendering it."""
     if not service_pk:
         return False
@@ -61,7 +62,7 @@ def _notice_shown(request: HttpRequest, service_pk: int | None) -> bool:
     return bool(html.strip())
 
 
-def _create(request: HttpRequest, form: ReportForm) -> Ticket | None:
+def _create(request: AuthenticatedHttpRequest, form: ReportForm) -> Ticket | None:
     impact, urgency = form.impact_and_urgency()
     service = form.chosen_service()
     supplied = {"title", "description", "impact", "urgency"} | ({"service"} if service else set())
@@ -91,7 +92,7 @@ def _report_form(*args, **kwargs) -> ReportForm:
 
 
 @login_required
-def report(request: HttpRequest, kind: str = "problem") -> HttpResponse:
+def report(request: AuthenticatedHttpRequest, kind: str = "problem") -> HttpResponse:
     """Report a problem (or ask for something): GOV.UK question page, validated on the server.
 
     If the picked service has a known outage the person has not seen yet (no JavaScript, so no
@@ -117,20 +118,20 @@ def report(request: HttpRequest, kind: str = "problem") -> HttpResponse:
 
 @login_required
 @require_GET
-def report_outage(request: HttpRequest) -> HttpResponse:
+def report_outage(request: AuthenticatedHttpRequest) -> HttpResponse:
     """htmx: the known-outage notice for the service just picked (empty when there is none)."""
     return render(request, f"{TEMPLATES}/_outage_notice.html",
                   {"service_id": request.GET.get("service", ""), "inline": True})
 
 
-def _own_ticket(request: HttpRequest, pk: int) -> Ticket:
+def _own_ticket(request: AuthenticatedHttpRequest, pk: int) -> Ticket:
     """The customer's own or followed ticket; anyone else's is a plain 404."""
     return get_object_or_404(_my_tickets(request).select_related("service"), pk=pk)
 
 
 @login_required
 @require_GET
-def sent(request: HttpRequest, pk: int) -> HttpResponse:
+def sent(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ticket = _own_ticket(request, pk)
     return render(request, f"{TEMPLATES}/sent.html", {"ticket": ticket})
 
@@ -145,7 +146,7 @@ def _author_label(entry, user) -> str:
     return str(entry.author)
 
 
-def _request_page(request: HttpRequest, ticket: Ticket, *, reply_form=None, broken_form=None,
+def _request_page(request: AuthenticatedHttpRequest, ticket: Ticket, *, reply_form=None, broken_form=None,
                   status: int = 200) -> HttpResponse:
     # Public entries and files only, whoever looks: the portal never shows an internal note.
     entries = list(selectors.ticket_entries(ticket=ticket, user=request.user).filter(visibility=Visibility.PUBLIC))
@@ -173,13 +174,13 @@ def _request_page(request: HttpRequest, ticket: Ticket, *, reply_form=None, brok
 
 @login_required
 @require_GET
-def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def request_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _request_page(request, _own_ticket(request, pk))
 
 
 @login_required
 @require_POST
-def reply(request: HttpRequest, pk: int) -> HttpResponse:
+def reply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A public reply (and files). On a ticket waiting on the requester it restarts the clock."""
     ticket = _own_ticket(request, pk)
     form = ReplyForm(request.POST, request.FILES)
@@ -205,7 +206,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def fixed(request: HttpRequest, pk: int) -> HttpResponse:
+def fixed(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """'Is your problem fixed?' Yes closes it; No reopens it with a note of what still happens."""
     ticket = _own_ticket(request, pk)
     answer = request.POST.get("answer")
@@ -240,7 +241,7 @@ def fixed(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ticket = _own_ticket(request, pk)
     try:
         services.ticket_transition(ticket_id=ticket.pk, actor=request.user, to_status=Status.CANCELLED,
@@ -254,7 +255,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def attachment(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+def attachment(request: AuthenticatedHttpRequest, pk: int, attachment_id: int) -> FileResponse:
     """Download one public file of a visible ticket, under its original name."""
     ticket = _own_ticket(request, pk)
     found = selectors.ticket_attachments(ticket=ticket, user=request.user).filter(

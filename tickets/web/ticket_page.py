@@ -9,12 +9,13 @@ form post with a redirect (or the whole page on error), so everything works with
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from itsm import page_errors
 from tickets import policies, selectors, services
 from tickets.errors import NotAllowed, StateConflict, TicketError, VersionConflict
+from tickets.http import AuthenticatedHttpRequest
 from tickets.lifecycle import InvalidTransition, Status
 from tickets.models import Channel, Group, Service, Ticket
 from tickets.services import PROCESS_CLASSIFICATIONS
@@ -52,7 +54,7 @@ def staff_ticket(view: Callable) -> Callable:
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, pk: int, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: AuthenticatedHttpRequest, pk: int, *args, **kwargs) -> HttpResponse:
         ticket = get_object_or_404(policies.visible_tickets(request.user, _ticket_query()), pk=pk)
         if not policies.is_staff(request.user):
             if request.method != "GET":
@@ -88,7 +90,7 @@ def _parse_before(value: str | None) -> datetime | None:
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
-def _context(request: HttpRequest, ticket: Ticket, **overrides) -> dict:
+def _context(request: AuthenticatedHttpRequest, ticket: Ticket, **overrides) -> dict:
     """Everything the page shows, in a fixed number of queries whatever the ticket's history."""
     groups = list(Group.objects.all())
     staff = list(policies.assignable_staff().order_by("first_name", "last_name", "username"))
@@ -100,7 +102,7 @@ def _context(request: HttpRequest, ticket: Ticket, **overrides) -> dict:
     allowed = policies.allowed_statuses(request.user, ticket)
     version = {"version": ticket.version}
     seen = overrides.pop("seen", None) or timeline.latest_event_id(ticket)
-    context = {
+    context: dict[str, Any] = {
         "ticket": ticket,
         "timeline": timeline.build(ticket, request.user, names, before=before),
         "before": before,
@@ -141,7 +143,7 @@ def _context(request: HttpRequest, ticket: Ticket, **overrides) -> dict:
     return context
 
 
-def _page(request: HttpRequest, ticket: Ticket, *, status: int = 200, **overrides) -> HttpResponse:
+def _page(request: AuthenticatedHttpRequest, ticket: Ticket, *, status: int = 200, **overrides) -> HttpResponse:
     context = _context(request, ticket, **overrides)
     # Only the page's own htmx posts swap the fragment; a GET (even a boosted one) gets the whole page.
     fragment = request.htmx and not request.htmx.boosted and request.method == "POST"
@@ -149,7 +151,7 @@ def _page(request: HttpRequest, ticket: Ticket, *, status: int = 200, **override
     return render(request, TEMPLATE_DIR + template, context, status=status)
 
 
-def _done(request: HttpRequest, ticket_id: int, notice: str, **flags) -> HttpResponse:
+def _done(request: AuthenticatedHttpRequest, ticket_id: int, notice: str, **flags) -> HttpResponse:
     """After a successful write: the fresh fragment for htmx, a redirect for a plain form post."""
     if request.htmx:
         ticket = _ticket_query().get(pk=ticket_id)
@@ -165,14 +167,14 @@ def _fresh(ticket: Ticket) -> Ticket:
 
 @require_GET
 @staff_ticket
-def detail(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, ticket: Ticket) -> HttpResponse:
     presence.heartbeat(ticket.pk, request.user, presence.VIEWING)
     return _page(request, ticket)
 
 
 @require_POST
 @staff_ticket
-def reply(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+def reply(request: AuthenticatedHttpRequest, ticket: Ticket) -> HttpResponse:
     """Post a public reply or an internal note (with files), unless others added activity meanwhile."""
     form = ComposerForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -208,7 +210,7 @@ def reply(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 
 @require_POST
 @staff_ticket
-def transition(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+def transition(request: AuthenticatedHttpRequest, ticket: Ticket) -> HttpResponse:
     """A status button. Resolve posts its note as a public reply first; cancel keeps its reason as a note."""
     to_status = request.POST.get("to_status", "")
     if to_status == Status.RESOLVED:
@@ -231,7 +233,7 @@ def transition(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     return _done(request, ticket.pk, f"Status is now “{updated.get_status_display()}”")
 
 
-def _transition_with_text(request: HttpRequest, ticket: Ticket, form, form_name: str, field: str, *,
+def _transition_with_text(request: AuthenticatedHttpRequest, ticket: Ticket, form, form_name: str, field: str, *,
                           internal: bool, notice: str) -> HttpResponse:
     to_status = request.POST["to_status"]
     if not form.is_valid():
@@ -254,7 +256,7 @@ def _transition_with_text(request: HttpRequest, ticket: Ticket, form, form_name:
 
 @require_POST
 @staff_ticket
-def assign(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+def assign(request: AuthenticatedHttpRequest, ticket: Ticket) -> HttpResponse:
     """Reassign group and assignee, or take the ticket with one click ("Assign to me")."""
     form = AssignForm(request.POST)
     if "assign_to_me" in request.POST:
@@ -284,7 +286,7 @@ def assign(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 
 @require_POST
 @staff_ticket
-def triage(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+def triage(request: AuthenticatedHttpRequest, ticket: Ticket) -> HttpResponse:
     """Re-triage impact and urgency; the SLA service recomputes priority and deadlines."""
     form = TriageForm(request.POST)
     if not form.is_valid():
@@ -306,7 +308,7 @@ def triage(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 
 @require_GET
 @staff_ticket
-def triage_preview(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+def triage_preview(request: AuthenticatedHttpRequest, ticket: Ticket) -> HttpResponse:
     """What re-triage would give: priority and both deadlines, computed by the real SLA code."""
     form = TriageForm({**request.GET.dict(), "version": ticket.version})
     draft = None
@@ -318,7 +320,7 @@ def triage_preview(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_ticket
-def presence_view(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+def presence_view(request: AuthenticatedHttpRequest, ticket: Ticket) -> HttpResponse:
     """POST: a heartbeat (state viewing|writing|gone). GET: who else is here, as a fragment."""
     if request.method == "POST":
         state = request.POST.get("state", presence.VIEWING)

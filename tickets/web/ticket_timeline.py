@@ -128,7 +128,9 @@ def build(ticket: Ticket, user, names: Names, *, before: datetime | None = None,
     events = selectors.ticket_timeline(ticket=ticket, user=user).exclude(action__in=_MIRRORED)
     notes = selectors.ticket_notifications(ticket=ticket, user=user)
     if before is not None:
-        entries, events, notes = (qs.filter(created_at__lt=before) for qs in (entries, events, notes))
+        entries = entries.filter(created_at__lt=before)
+        events = events.filter(created_at__lt=before)
+        notes = notes.filter(created_at__lt=before)
     newest = ("-created_at", "-id")
     items = [_entry_item(e) for e in entries.order_by(*newest)[: limit + 1]]
     items += [_event_item(e, names) for e in events.order_by(*newest)[: limit + 1]]

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 
 from tickets import policies
+from tickets.http import AuthenticatedHttpRequest
 from tickets.models import Group
 
 from .work_queries import PAGE_SIZE, FilterForm, Tab, base_queryset, group_tab, personal_tabs, tab_counts, tab_filter
@@ -24,12 +25,12 @@ from .work_queries import PAGE_SIZE, FilterForm, Tab, base_queryset, group_tab, 
 FILTER_NAMES = ("q", "status", "priority", "service", "breached")
 
 
-def _staff_only(request: HttpRequest) -> None:
+def _staff_only(request: AuthenticatedHttpRequest) -> None:
     if not policies.is_staff(request.user):
         raise PermissionDenied("My work is for ITS staff. Your requests are in the portal.")
 
 
-def _tabs(request: HttpRequest, current_group: Group | None) -> list[Tab]:
+def _tabs(request: AuthenticatedHttpRequest, current_group: Group | None) -> list[Tab]:
     groups = list(request.user.support_groups.order_by("name"))
     if current_group is not None and current_group not in groups:
         groups.append(current_group)  # a colleague's queue opened by link still gets its tab
@@ -38,12 +39,12 @@ def _tabs(request: HttpRequest, current_group: Group | None) -> list[Tab]:
 
 def _querystring(form: FilterForm, **extra) -> str:
     """The filters as typed (so a bookmark or a page link repeats them), without empty ones."""
-    params = [(name, form.data.get(name)) for name in FILTER_NAMES if form.data.get(name)]
+    params = [(name, value) for name in FILTER_NAMES if (value := form.data.get(name))]
     params += [(name, value) for name, value in extra.items() if value]
     return urlencode(params)
 
 
-def _page_number(request: HttpRequest, total: int) -> int:
+def _page_number(request: AuthenticatedHttpRequest, total: int) -> int:
     last = max(1, -(-total // PAGE_SIZE))
     try:
         number = int(request.GET.get("page", "1"))
@@ -52,7 +53,8 @@ def _page_number(request: HttpRequest, total: int) -> int:
     return min(max(number, 1), last)
 
 
-def _context(request: HttpRequest, key: str, group: Group | None = None, *, with_rows: bool = True) -> dict:
+def _context(request: AuthenticatedHttpRequest, key: str, group: Group | None = None, *,
+             with_rows: bool = True) -> dict:
     now = timezone.now()
     tabs = _tabs(request, group)
     current = next((tab for tab in tabs if tab.key == key), None)
@@ -92,7 +94,7 @@ def _context(request: HttpRequest, key: str, group: Group | None = None, *, with
     }
 
 
-def _respond(request: HttpRequest, context: dict) -> HttpResponse:
+def _respond(request: AuthenticatedHttpRequest, context: dict) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         template = "tickets/web/work/rows.html"
     else:
@@ -103,20 +105,20 @@ def _respond(request: HttpRequest, context: dict) -> HttpResponse:
 
 
 @login_required
-def view(request: HttpRequest, key: str = "mine") -> HttpResponse:
+def view(request: AuthenticatedHttpRequest, key: str = "mine") -> HttpResponse:
     _staff_only(request)
     return _respond(request, _context(request, key))
 
 
 @login_required
-def group_view(request: HttpRequest, slug: str) -> HttpResponse:
+def group_view(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     _staff_only(request)
     group = get_object_or_404(Group, slug=slug)
     return _respond(request, _context(request, f"group-{slug}", group))
 
 
 @login_required
-def counts(request: HttpRequest, key: str = "mine", slug: str = "") -> HttpResponse:
+def counts(request: AuthenticatedHttpRequest, key: str = "mine", slug: str = "") -> HttpResponse:
     """The tab strip alone, for the 30 s poll: counts refresh, rows stay where they are."""
     _staff_only(request)
     group = get_object_or_404(Group, slug=slug) if slug else None
