@@ -320,9 +320,9 @@ class AuditEvent(models.Model):
         raise TypeError("Audit events are append-only.")
 
 
-from .models_tokens import ApiToken  # noqa: E402
+from .models_tokens import ApiToken, TokenScope  # noqa: E402
 
 __all__ = [
     "ApiToken", "Attachment", "AuditEvent", "Channel", "Classification", "ConversationEntry", "Group", "Service",
-    "Source", "Ticket", "User", "Visibility",
+    "Source", "Ticket", "TokenScope", "User", "Visibility",
 ]

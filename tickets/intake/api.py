@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from itsm.api_errors import ServiceUnavailable
 from sla.matrix import Impact
 
-from ..auth import TokenAuthentication
+from ..auth import IntakeTokenAuthentication
 from ..models import Group, Service
 from ..policies import may_manage_integrations
 from . import alerts as readers
@@ -219,7 +219,8 @@ class AlertWebhookView(APIView):
     """Base of the Bearer-authenticated alert endpoints; subclasses name the kind."""
 
     kind: str = ""
-    authentication_classes = [TokenAuthentication]  # never cookies on webhooks
+    # Never cookies on webhooks; integration tokens only, which are refused on every other endpoint.
+    authentication_classes = [IntakeTokenAuthentication]
     permission_classes = [IsAuthenticated, IsIntegrationOfKind]
     throttle_classes = [IntegrationThrottle]
 
@@ -466,7 +467,7 @@ class EmailRelayView(APIView):
     """A mail server posts one raw RFC 5322 message (``Content-Type: message/rfc822``)."""
 
     kind = Integration.Kind.EMAIL
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [IntakeTokenAuthentication]
     permission_classes = [IsAuthenticated, IsIntegrationOfKind]
     throttle_classes = [IntegrationThrottle]
 
