@@ -320,9 +320,10 @@ class AuditEvent(models.Model):
         raise TypeError("Audit events are append-only.")
 
 
+from .models_idempotency import IdempotencyKey  # noqa: E402
 from .models_tokens import ApiToken, TokenScope  # noqa: E402
 
 __all__ = [
-    "ApiToken", "Attachment", "AuditEvent", "Channel", "Classification", "ConversationEntry", "Group", "Service",
-    "Source", "Ticket", "TokenScope", "User", "Visibility",
+    "ApiToken", "Attachment", "AuditEvent", "Channel", "Classification", "ConversationEntry", "Group",
+    "IdempotencyKey", "Service", "Source", "Ticket", "TokenScope", "User", "Visibility",
 ]
