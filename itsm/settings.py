@@ -177,6 +177,7 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-relay": {"task": "tickets.relay_notifications", "schedule": 60.0},
     "intake-retry": {"task": "tickets.retry_inbound_events", "schedule": 60.0},
     "outage-updates-due": {"task": "outages.remind_updates", "schedule": 60.0},
+    "idempotency-keys-expire": {"task": "tickets.expire_idempotency_keys", "schedule": 3600.0},
 }
 # An After-Action Review is due this many days after its outage or problem is resolved.
 AAR_DUE_DAYS = env.int("AAR_DUE_DAYS", default=5)
@@ -273,6 +274,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "itsm.api_schema.add_error_responses",
+        # The 409 and 422 answers of the operations that take an Idempotency-Key, in the same error shape.
+        "tickets.api.idempotency.document_idempotency_answers",
     ],
     # Two models have a "kind" field; named enums keep generated clients readable.
     "ENUM_NAME_OVERRIDES": {

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.utils import timezone
@@ -12,6 +13,7 @@ from .models import (
     Ticket,
     User,
 )
+from .models_tokens import PERSONAL_SCOPES, TokenScope
 
 
 @admin.register(User)
@@ -120,22 +122,43 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
 
+class ApiTokenAddForm(forms.ModelForm):
+    """A new personal token, full or read-only; integration tokens are issued with their integration (and
+    rotated there), so the admin never offers that scope."""
+
+    scope = forms.ChoiceField(
+        choices=[(scope.value, scope.label) for scope in PERSONAL_SCOPES], initial=TokenScope.PERSONAL,
+        widget=forms.RadioSelect,
+        help_text="Read-only: the token may GET, HEAD and OPTIONS only; every write is refused with a 403.",
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["user", "name", "scope", "expires_at"]
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    """Issue a token (its key is shown once, on the page after saving) and revoke it."""
+    """Issue a token (its key is shown once, on the page after saving) and revoke it. A token's user and scope
+    are fixed once issued: to change them, issue another and revoke this one."""
 
-    list_display = ["name", "user", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
-    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_display = ["name", "user", "scope", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix", "user__username", "user__email"]
     autocomplete_fields = ["user"]
     readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke"]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiTokenAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
     def get_fields(self, request, obj=None):
-        return ["user", "name", "expires_at"] + (self.readonly_fields if obj else [])
+        return ["user", "name", "scope", "expires_at"] + (self.readonly_fields if obj else [])
 
     def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "user"] if obj else []
+        return [*self.readonly_fields, "user", "scope"] if obj else []
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -279,7 +279,12 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """One recorded change to a ticket: append-only; the ticket's timeline is built from these."""
+    """One recorded change to a ticket: append-only; the ticket's timeline is built from these.
+
+    Append-only three times over: this model and its queryset refuse updates and deletes, the admin offers
+    neither, and on PostgreSQL a trigger refuses UPDATE and DELETE on the table (migration 0014). Its ticket
+    and actor are protected, so a ticket or a person with history cannot be deleted either.
+    """
 
     class Action(models.TextChoices):
         CREATED = "created", "Created"
@@ -320,9 +325,10 @@ class AuditEvent(models.Model):
         raise TypeError("Audit events are append-only.")
 
 
-from .models_tokens import ApiToken  # noqa: E402
+from .models_idempotency import IdempotencyKey  # noqa: E402
+from .models_tokens import ApiToken, TokenScope  # noqa: E402
 
 __all__ = [
-    "ApiToken", "Attachment", "AuditEvent", "Channel", "Classification", "ConversationEntry", "Group", "Service",
-    "Source", "Ticket", "User", "Visibility",
+    "ApiToken", "Attachment", "AuditEvent", "Channel", "Classification", "ConversationEntry", "Group",
+    "IdempotencyKey", "Service", "Source", "Ticket", "TokenScope", "User", "Visibility",
 ]

@@ -17,7 +17,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from .lifecycle import CUSTOMER_TRANSITIONS, FINAL_STATUSES, TRANSITIONS, Status, allowed_next
-from .models import Group, Ticket, User
+from .models import Group, Ticket, TokenScope, User
 
 # Whoever is asking: a signed-in account, an anonymous visitor, or None for the system itself.
 Person: TypeAlias = AbstractBaseUser | AnonymousUser | None
@@ -339,6 +339,41 @@ def may_decide_change(user: Person) -> bool:
 def may_publish_review(user: Person) -> bool:
     """An After-Action Review is published by staff with ``outages.publish_review``."""
     return _staff_with(user, PUBLISH_REVIEW_PERMISSION)
+
+
+# --- Credentials ----------------------------------------------------------------------------------
+
+# The methods that only read (RFC 9110's safe methods, as DRF counts them).
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def token_refusal(scope: str, *, method: str, intake_door: bool) -> str | None:
+    """Why a token of ``scope`` may not make a ``method`` request to this endpoint, or None.
+
+    A token never has more rights than its user; its scope narrows them. An integration's token opens its
+    intake door and nothing else (a leaked Alertmanager config is not an API login), and the intake doors
+    take integration tokens only. A read-only personal token reads and never writes. A scope this code does
+    not know is refused, so a token is never wider than what was meant. Session (cookie) users have no token
+    and are not asked this.
+    """
+    if scope == TokenScope.INTEGRATION:
+        if intake_door:
+            return None
+        return ("This is an integration's token: it opens its intake door only "
+                "(/api/v1/integrations/<kind>/). Use a personal token for the rest of the API.")
+    if scope not in (TokenScope.PERSONAL, TokenScope.PERSONAL_READ_ONLY):
+        return "This token's scope is not one the service knows; ask an administrator for a new token."
+    if intake_door:
+        return "The intake doors take an integration's token only."
+    if scope == TokenScope.PERSONAL_READ_ONLY and method.upper() not in READ_METHODS:
+        return (f"This token is read-only: it may GET, HEAD and OPTIONS, not {method.upper()}. "
+                "Use a personal token with write access to change anything.")
+    return None
+
+
+def may_use_token_for(scope: str, *, method: str, intake_door: bool) -> bool:
+    """May a token of ``scope`` make a ``method`` request to this endpoint (see ``token_refusal``)."""
+    return token_refusal(scope, method=method, intake_door=intake_door) is None
 
 
 # --- Intake ----------------------------------------------------------------------------------------

@@ -24,3 +24,15 @@ def sla_reevaluate_operating_hours_task() -> int:
     from .sla_sweep import sla_reevaluate_operating_hours
 
     return sla_reevaluate_operating_hours()
+
+
+# --- Idempotency-Key records (beat, hourly) ------------------------------------------------------
+
+
+@shared_task(name="tickets.expire_idempotency_keys", **RETRY_POLICY)
+def expire_idempotency_keys_task() -> int:
+    """Delete Idempotency-Key records older than 24 hours. Idempotent: a second or concurrent run finds nothing
+    more to delete; a late run changes nothing a client sees (an expired key is reused whether or not it is gone)."""
+    from .idempotency import idempotency_keys_expire
+
+    return idempotency_keys_expire()

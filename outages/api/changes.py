@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from itsm.api_fields import StrictCharField
 from tickets import policies
+from tickets.api.idempotency import idempotent
 from tickets.api.serializers import UserSummarySerializer
 from tickets.http import AuthenticatedRequest
 
@@ -145,6 +146,7 @@ class ChangeRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         201: ChangeRequestSerializer,
         409: conflict_response("the outage is closed or cancelled."),
     })
+    @idempotent
     def create(self, request, *args, **kwargs):
         """Request a change to fix the outage; it waits for a change approver."""
         serializer = ChangeRequestWriteSerializer(data=request.data)

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from tickets.api.idempotency import idempotent
 from tickets.models import User
 
 from .. import services
@@ -70,12 +71,14 @@ class OutageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(OutageSerializer(outage, context={"request": self.request}).data, status=code)
 
     @extend_schema(request=OutageRaiseSerializer, responses={201: OutageSerializer})
+    @idempotent
     def create(self, request):
         """Raise an outage or problem directly."""
         outage = services.outage_raise(actor=request.user, **_valid(OutageRaiseSerializer, request))
         return self._respond(outage, status.HTTP_201_CREATED)
 
     @extend_schema(request=PromoteSerializer, responses={201: OutageSerializer})
+    @idempotent
     @action(detail=False, methods=["post"])
     def promote(self, request):
         """Raise an outage from an incident (the matrix flagged it, or reports pile up); it becomes a child."""
@@ -146,6 +149,7 @@ class OutageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._respond(outage)
 
     @extend_schema(request=UpdatePostSerializer, responses={200: UpdateSerializer(many=True), 201: UpdateSerializer})
+    @idempotent
     @action(detail=True, methods=["get", "post"])
     def updates(self, request, id=None):
         """Updates sent under the plan; posting one sends it and sets the next due time."""
@@ -159,6 +163,7 @@ class OutageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(UpdateSerializer(update).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TextSerializer, responses={201: UpdateSerializer})
+    @idempotent
     @action(detail=True, methods=["post"])
     def workaround(self, request, id=None):
         """A problem's workaround: recorded and sent to every affected user at once."""

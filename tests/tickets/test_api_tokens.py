@@ -80,7 +80,8 @@ def test_a_deactivated_users_token_is_refused(issued, technician):
 def test_an_administrator_issues_a_token_in_the_admin_and_sees_its_key_once(client, admin_user, technician):
     client.force_login(admin_user)
 
-    response = client.post("/admin/tickets/apitoken/add/", {"user": technician.pk, "name": "Grafana"}, follow=True)
+    response = client.post("/admin/tickets/apitoken/add/", {"user": technician.pk, "name": "Grafana",
+                                                            "scope": "personal"}, follow=True)
 
     token = ApiToken.objects.get(name="Grafana")
     [message] = [str(m) for m in response.context["messages"] if "copy it now" in str(m)]

@@ -1,7 +1,11 @@
 """The audit trail records each change once, with its actor and channel, and cannot be edited;
 two people changing one ticket at once never silently overwrite each other."""
 
+import re
+
 import pytest
+from django.db import InternalError, connection, transaction
+from django.db.models import ProtectedError
 
 from tickets import services
 from tickets.errors import NotAllowed, VersionConflict
@@ -56,6 +60,41 @@ def test_audit_events_cannot_be_edited_or_deleted(ticket):
     with pytest.raises(TypeError):
         AuditEvent.objects.filter(ticket=ticket).delete()
     assert AuditEvent.objects.get(ticket=ticket).new_value == "new"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("statement", [
+    "UPDATE tickets_auditevent SET new_value = 'closed' WHERE ticket_id = %s",
+    "DELETE FROM tickets_auditevent WHERE ticket_id = %s",
+])
+def test_plain_sql_cannot_change_or_delete_the_audit_trail(ticket, statement):
+    """PostgreSQL: a trigger refuses UPDATE and DELETE on the table, whoever sends them. SQLite has no trigger
+    (its test flush deletes rows): there the ORM is what refuses."""
+    if connection.vendor == "postgresql":
+        refusal = f"The audit trail is append-only: {statement.split()[0]} on tickets_auditevent is refused."
+        with pytest.raises(InternalError, match=re.escape(refusal)), transaction.atomic(), connection.cursor() as c:
+            c.execute(statement, [ticket.pk])
+    else:
+        with pytest.raises(TypeError, match="Audit events are append-only"):
+            if statement.startswith("UPDATE"):
+                AuditEvent.objects.filter(ticket=ticket).update(new_value="closed")
+            else:
+                AuditEvent.objects.filter(ticket=ticket).delete()
+    assert list(AuditEvent.objects.filter(ticket=ticket).values_list("action", "new_value")) == [("created", "new")]
+
+
+def test_new_audit_events_are_still_written(ticket, technician):
+    services.entry_add(ticket_id=ticket.pk, actor=technician, body="On it.")
+
+    assert list(AuditEvent.objects.filter(ticket=ticket).values_list("action", flat=True)) == ["created", "replied"]
+
+
+def test_a_ticket_with_history_cannot_be_deleted(ticket):
+    with pytest.raises(ProtectedError):
+        ticket.delete()
+
+    assert Ticket.objects.filter(pk=ticket.pk).exists()
+    assert AuditEvent.objects.filter(ticket=ticket).count() == 1
 
 
 def test_internal_note_is_audited_as_internal(ticket, technician):

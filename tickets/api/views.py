@@ -18,6 +18,7 @@ from ..customers import customer_for_email
 from ..errors import NotAllowed, VersionConflict
 from ..models import Channel, Group, Service, Ticket, Visibility
 from .filters import TicketFilter
+from .idempotency import idempotent
 from .serializers import (
     AttachmentSerializer,
     AuditEventSerializer,
@@ -72,6 +73,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._respond(self.get_object(), fresh=True)
 
     @extend_schema(request=TicketWriteSerializer, responses={201: TicketSerializer})
+    @idempotent
     def create(self, request, *args, **kwargs):
         serializer = TicketWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -114,6 +116,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     # Sub-lists of one ticket are short and whole, and the ticket-list filters do not apply to them.
     @extend_schema(methods=["GET"], responses=EntrySerializer(many=True))
     @extend_schema(methods=["POST"], request=EntrySerializer, responses={201: EntrySerializer})
+    @idempotent
     @action(detail=True, methods=["get", "post"], url_path="entries", filter_backends=[], pagination_class=None)
     def entries(self, request, pk=None):
         """The conversation: public replies, and internal notes for staff."""
@@ -148,6 +151,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(methods=["GET"], responses=AttachmentSerializer(many=True))
     @extend_schema(methods=["POST"], request={"multipart/form-data": AttachmentSerializer},
                    responses={201: AttachmentSerializer})
+    @idempotent
     @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser], filter_backends=[],
             pagination_class=None)
     def attachments(self, request, pk=None):

@@ -27,7 +27,8 @@ from rest_framework.views import APIView
 from itsm.api_errors import ServiceUnavailable
 from sla.matrix import Impact
 
-from ..auth import TokenAuthentication
+from ..api.idempotency import idempotent
+from ..auth import IntakeTokenAuthentication
 from ..models import Group, Service
 from ..policies import may_manage_integrations
 from . import alerts as readers
@@ -87,7 +88,10 @@ class IntegrationSerializer(serializers.ModelSerializer):
 
 
 class IssuedIntegrationSerializer(IntegrationSerializer):
-    token = serializers.CharField(read_only=True, help_text="The bearer token; shown this once.")
+    token = serializers.CharField(
+        read_only=True, allow_null=True,
+        help_text="The bearer token; shown this once (null in an Idempotency-Key replay: rotate to get a new one).",
+    )
     routing_key = serializers.CharField(
         read_only=True, allow_null=True, help_text="PagerDuty integrations: the routing key; shown this once."
     )
@@ -111,6 +115,7 @@ class IntegrationViewSet(
     parser_classes = [JSONParser]  # severity_map is an object, which a form cannot carry
 
     @extend_schema(responses={201: IssuedIntegrationSerializer})
+    @idempotent(withhold=("token", "routing_key"))  # shown once, never stored: a replay has them null
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -219,7 +224,8 @@ class AlertWebhookView(APIView):
     """Base of the Bearer-authenticated alert endpoints; subclasses name the kind."""
 
     kind: str = ""
-    authentication_classes = [TokenAuthentication]  # never cookies on webhooks
+    # Never cookies on webhooks; integration tokens only, which are refused on every other endpoint.
+    authentication_classes = [IntakeTokenAuthentication]
     permission_classes = [IsAuthenticated, IsIntegrationOfKind]
     throttle_classes = [IntegrationThrottle]
 
@@ -466,7 +472,7 @@ class EmailRelayView(APIView):
     """A mail server posts one raw RFC 5322 message (``Content-Type: message/rfc822``)."""
 
     kind = Integration.Kind.EMAIL
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [IntakeTokenAuthentication]
     permission_classes = [IsAuthenticated, IsIntegrationOfKind]
     throttle_classes = [IntegrationThrottle]
 

@@ -10,7 +10,7 @@ from django.utils.text import slugify
 
 from sla.matrix import Urgency
 
-from ..models import ApiToken, Group, Service, User
+from ..models import ApiToken, Group, Service, TokenScope, User
 from .models import SEVERITIES, Integration, key_digest
 
 
@@ -79,7 +79,7 @@ def integration_create(
     routing_key = integration.assign_routing_key() if kind == Integration.Kind.PAGERDUTY else None
     integration.full_clean(exclude=["user"])
     integration.save()
-    _, token = ApiToken.issue(user=integration.user, name=f"Integration “{name}”")
+    _, token = ApiToken.issue(user=integration.user, name=f"Integration “{name}”", scope=TokenScope.INTEGRATION)
     return integration, IssuedSecrets(token=token, routing_key=routing_key)
 
 
@@ -89,7 +89,8 @@ def integration_rotate_secrets(*, integration: Integration) -> IssuedSecrets:
     from django.utils import timezone
 
     ApiToken.objects.filter(user=integration.user, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    _, token = ApiToken.issue(user=integration.user, name=f"Integration “{integration.name}”")
+    _, token = ApiToken.issue(user=integration.user, name=f"Integration “{integration.name}”",
+                              scope=TokenScope.INTEGRATION)
     routing_key = None
     if integration.kind == Integration.Kind.PAGERDUTY:
         routing_key = integration.assign_routing_key()
