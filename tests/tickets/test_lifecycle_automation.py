@@ -75,7 +75,7 @@ def automation_events(ticket: Ticket) -> list[tuple]:
 
 
 def test_a_resolved_ticket_closes_by_itself_three_business_days_later_across_a_weekend(
-        smtp, run, beat, report, customer, technician):
+        smtp, run, beat, report, customer, technician, client):
     with time_machine.travel(ny(2026, 12, 3, 15), tick=False) as clock:  # Thursday 15:00
         ticket = report()
         run(services.ticket_update, ticket_id=ticket.pk, actor=technician,
@@ -110,6 +110,10 @@ def test_a_resolved_ticket_closes_by_itself_three_business_days_later_across_a_w
     assert len(smtp.messages) == mail_before
     assert subjects(smtp.to(customer.email)) == ["We received your request", "A technician is working on your "
                                                  "request", "Resolved, please check"]
+    # The staff timeline says who closed it and why.
+    client.force_login(technician)
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "The system closed it: no answer from the customer 3 business days after it was resolved" in page
 
 
 def test_a_silent_customer_is_reminded_then_the_ticket_is_resolved_with_a_note_then_closed(
