@@ -181,6 +181,29 @@ CELERY_BEAT_SCHEDULE = {
 }
 # An After-Action Review is due this many days after its outage or problem is resolved.
 AAR_DUE_DAYS = env.int("AAR_DUE_DAYS", default=5)
+
+# --- Lifecycle automation (issue 16) --------------------------------------------------------
+# Counted in business days on the ticket's own calendar (its service's, else the default); a service
+# may set its own value of each (admin: Services). 0 turns a step off. One block on purpose: it only
+# adds to the routes and the schedule above, so it merges cleanly with changes there.
+# A resolved incident with no answer from its customer closes after this many business days.
+AUTO_CLOSE_RESOLVED_DAYS = env.int("AUTO_CLOSE_RESOLVED_DAYS", default=3)
+# A ticket waiting on its customer: a reminder after this many business days...
+WAIT_CUSTOMER_REMINDER_DAYS = env.int("WAIT_CUSTOMER_REMINDER_DAYS", default=2)
+# ... and, this many business days after the reminder, it is resolved (or cancelled) with a public note.
+WAIT_CUSTOMER_EXPIRY_DAYS = env.int("WAIT_CUSTOMER_EXPIRY_DAYS", default=5)
+WAIT_CUSTOMER_EXPIRY_ACTION = env.str("WAIT_CUSTOMER_EXPIRY_ACTION", default="resolve")
+if WAIT_CUSTOMER_EXPIRY_ACTION not in ("resolve", "cancel"):
+    raise environ.ImproperlyConfigured("WAIT_CUSTOMER_EXPIRY_ACTION must be 'resolve' or 'cancel'.")
+# Timers, not deadlines to the minute: every five minutes is soon enough, routed like the SLA sweep.
+CELERY_TASK_ROUTES |= {
+    "tickets.close_resolved": {"queue": "sla"},
+    "tickets.follow_up_wait_customer": {"queue": "sla"},
+}
+CELERY_BEAT_SCHEDULE |= {
+    "lifecycle-close-resolved": {"task": "tickets.close_resolved", "schedule": 300.0},
+    "lifecycle-follow-up-wait-customer": {"task": "tickets.follow_up_wait_customer", "schedule": 300.0},
+}
 # A mailbox the service desk's mail lands in, e.g. imaps://helpdesk:password@imap.example.edu/INBOX.
 # Unset: mail arrives through `manage.py ingest_email` (a pipe from the mail server) or the relay endpoint.
 IMAP_URL = env("IMAP_URL", default="")

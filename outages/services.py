@@ -69,6 +69,15 @@ def _require_open(outage: Outage) -> None:
         raise NotAllowed(f"#{outage.ticket_id} is {outage.ticket.status}.")
 
 
+def _take_up(outage: Outage, *, actor: User, channel: str = Channel.API) -> None:
+    """An outage someone is running is In Process: naming its incident manager, or its first update, moves a
+    New one there (the response, for its SLA). ``outage.ticket`` is then the moved ticket, so the mail this
+    step sends shows the status it now has."""
+    if outage.ticket.status == Status.NEW:
+        outage.ticket = ticket_process.process_ticket_transition(actor=actor, ticket_id=outage.ticket_id,
+                                                                 to_status=Status.IN_PROCESS, channel=channel)
+
+
 @transaction.atomic
 def outage_raise(*, actor: User, title: str, impact: str, urgency: str, description: str = "",
                  service: Service | None = None, classification: str = Classification.OUTAGE,
@@ -115,7 +124,8 @@ def incident_manager_set(*, actor: User, outage_id: int, user: User) -> Outage:
         raise ValidationError({"incident_manager": [
             f"{user} cannot run an outage: incident managers are ITS staff with the incident manager role."]})
     _require_open(outage)
-    ticket_process.process_ticket_assign(actor=actor, ticket_id=outage.ticket_id, assignee=user)
+    outage.ticket = ticket_process.process_ticket_assign(actor=actor, ticket_id=outage.ticket_id, assignee=user)
+    _take_up(outage, actor=actor)
     outage.incident_manager = user
     outage.save(update_fields=["incident_manager"])
     text = f"Incident manager: {user}."
@@ -291,6 +301,8 @@ def update_post(*, actor: User, outage_id: int, text: str, audiences: list[str] 
     if not text:
         raise ValidationError({"text": ["Write what people need to know."]})
     audiences = _clean_audiences(audiences if audiences is not None else (outage.audiences or [Audience.TICKET]))
+    if kind != Update.Kind.ALL_CLEAR:  # the all-clear comes after the outage is resolved (outage_resolve)
+        _take_up(outage, actor=actor, channel=channel)
     now = timezone.now()
     next_at = next_update_at(outage, now=now, kind=kind, minutes=next_update_minutes)
     update = Update(outage=outage, kind=kind, text=text, audiences=audiences, posted_by=actor, posted_at=now,
@@ -386,14 +398,15 @@ def outage_resolve(*, actor: User, outage_id: int, all_clear: str, channel: str 
     all_clear = (all_clear or "").strip()
     if not all_clear:
         raise ValidationError({"all_clear": ["Say in plain words what caused it and how it was fixed."]})
-    update_post(actor=actor, outage_id=outage.pk, text=all_clear, kind=Update.Kind.ALL_CLEAR,
-                audiences=all_clear_audiences(outage), channel=channel)
     # Every open child at once (locked in id order): a fixed number of queries however many there are.
     tickets.tickets_resolve_many(actor=actor, channel=channel,
                                  queryset=Ticket.objects.filter(parent_id=outage.ticket_id, status__in=OPEN_STATUSES))
     if outage.ticket.status != Status.RESOLVED:
         ticket_process.process_ticket_transition(actor=actor, ticket_id=outage.ticket_id, to_status=Status.RESOLVED,
                                                  channel=channel)
+    # Resolved first, so the all-clear's mail says "Resolved", the status its readers will find.
+    update_post(actor=actor, outage_id=outage.pk, text=all_clear, kind=Update.Kind.ALL_CLEAR,
+                audiences=all_clear_audiences(outage), channel=channel)
     now = timezone.now()
     Outage.objects.filter(pk=outage.pk).update(all_clear=all_clear, all_clear_sent_at=now, next_update_due_at=None)
     return Outage.objects.select_related("ticket").get(pk=outage.pk)

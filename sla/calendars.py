@@ -50,9 +50,13 @@ class ClockCache:
     def clock(self, kind: str, calendar_id: int | None) -> SlaClock:
         if kind == Clock.TWENTY_FOUR_SEVEN:
             return TwentyFourSevenClock()
+        return BusinessHoursClock(self.calendar(calendar_id))
+
+    def calendar(self, calendar_id: int | None) -> BusinessCalendar:
+        """The business calendar itself (``None``: the default), for day counts (``sla.business_days``)."""
         if calendar_id not in self._calendars:
             self._calendars[calendar_id] = load_calendar(calendar_id)
-        return BusinessHoursClock(self._calendars[calendar_id])
+        return self._calendars[calendar_id]
 
     def operating_clock(self, calendar_id: int) -> SlaClock:
         return self.clock(Clock.BUSINESS_HOURS, calendar_id)

@@ -14,8 +14,11 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
+from tickets.automation import due_query
+from tickets.lifecycle import Status
 from tickets.models import Group, Ticket
 from tickets.web import board_queries
 
@@ -59,6 +62,24 @@ def test_the_sweep_reads_the_due_index(loaded):
             assert "Seq Scan on tickets_ticket" not in text, text
         else:
             assert "SCAN tickets_ticket" not in text.replace("USING INDEX", "USING-INDEX"), text
+
+
+def test_the_lifecycle_automation_reads_its_due_index(loaded):
+    # Timers as the transitions set them: every generated resolved or waiting incident has one.
+    Ticket.objects.filter(status__in=[Status.RESOLVED, Status.WAIT_CUSTOMER], classification="incident").update(
+        automation_due_at=F("updated_at") + timedelta(days=3))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE tickets_ticket")
+    assert Ticket.objects.filter(automation_due_at__isnull=False).count() > 100
+    for status in (Status.RESOLVED, Status.WAIT_CUSTOMER):
+        for now in (timezone.now() - timedelta(days=30), timezone.now() + timedelta(days=30)):  # none, all due
+            text = plan(due_query(status, now)[:200])
+            assert "ticket_automation_due" in text, text
+            if connection.vendor == "postgresql":
+                assert "Seq Scan on tickets_ticket" not in text, text
+            else:
+                assert "SCAN tickets_ticket" not in text.replace("USING INDEX", "USING-INDEX"), text
 
 
 def test_the_queue_reads_an_index_not_the_table(loaded):

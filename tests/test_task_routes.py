@@ -21,6 +21,14 @@ def test_mail_intake_and_sla_work_go_to_their_own_queues():
     assert queue_of("tickets.retry_inbound_events") == queue_of("tickets.poll_imap") == "intake"
     assert queue_of("sla.sweep") == queue_of("sla.reevaluate_operating_hours") == "sla"
     assert queue_of("outages.remind_updates") == "sla"
+    assert queue_of("tickets.close_resolved") == queue_of("tickets.follow_up_wait_customer") == "sla"
+
+
+def test_the_lifecycle_automation_runs_in_beat_under_stable_names():
+    schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert schedule["tickets.close_resolved"] == schedule["tickets.follow_up_wait_customer"] == 300.0
+    app.loader.import_default_modules()
+    assert {"tickets.close_resolved", "tickets.follow_up_wait_customer"} <= set(app.tasks)
 
 
 def test_every_project_task_is_routed_to_a_queue_a_worker_consumes():

@@ -75,6 +75,20 @@ class Service(models.Model):
         "these hours get the Small impact category until the hours begin.",
     )
     is_active = models.BooleanField(default=True)
+    # The lifecycle automation's timers for this service's tickets, in business days on its calendar;
+    # empty means the site's setting (tickets.automation_plan), 0 turns the step off.
+    auto_close_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Business days a resolved ticket waits for the customer before it "
+        "closes. Empty: the site's AUTO_CLOSE_RESOLVED_DAYS; 0: never.")
+    wait_reminder_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Business days a ticket waits on the customer before they are reminded. "
+        "Empty: the site's WAIT_CUSTOMER_REMINDER_DAYS; 0: no reminder.")
+    wait_expiry_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Business days after the reminder before a ticket still waiting on the "
+        "customer is resolved or cancelled. Empty: the site's WAIT_CUSTOMER_EXPIRY_DAYS; 0: never.")
+    wait_expiry_action = models.CharField(
+        max_length=8, blank=True, choices=[("resolve", "Resolve it"), ("cancel", "Cancel it")],
+        help_text="What happens then. Empty: the site's WAIT_CUSTOMER_EXPIRY_ACTION.")
 
     class Meta:
         ordering = ["name"]
@@ -174,6 +188,15 @@ class Ticket(models.Model):
     # Set while the Small category stands in for the real impact outside operating hours.
     sla_reevaluate_at = models.DateTimeField(null=True, blank=True)
 
+    # --- Lifecycle automation, owned by tickets.automation_plan (written with every status change) ---
+    # When the ticket entered its current status: the automation's re-check under its lock compares it.
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    # When the next automatic step (close, remind, resolve) is due; null when none is. The beat tasks
+    # read only rows whose value has passed (a range scan on ticket_automation_due).
+    automation_due_at = models.DateTimeField(null=True, blank=True)
+    # When the customer was reminded during the current wait (null: not yet).
+    wait_reminded_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
@@ -183,6 +206,8 @@ class Ticket(models.Model):
             models.Index(
                 fields=["sla_reevaluate_at"], condition=Q(sla_reevaluate_at__isnull=False), name="ticket_sla_reevaluate"
             ),
+            models.Index(fields=["status", "automation_due_at"], condition=Q(automation_due_at__isnull=False),
+                         name="ticket_automation_due"),
             models.Index(fields=["group", "status", "resolve_by"], name="ticket_queue"),
             # A group's open tickets read in the order the pages and the API show them, so the first page is
             # read off the index instead of sorting every open ticket of the group (issue #8: 1M tickets).
@@ -296,6 +321,7 @@ class AuditEvent(models.Model):
         SLA = "sla", "SLA event"
         ALERT = "alert", "Monitoring alert"
         OUTAGE = "outage", "Outage process"
+        AUTOMATION = "automation", "Lifecycle automation"  # a reminder, or a move made for lack of an answer
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="audit_events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")

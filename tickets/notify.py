@@ -24,16 +24,20 @@ from django.utils import timezone
 from tickets.notifications import services as notifications
 from tickets.notifications.services import Audience, Kind, Message, People, TicketStaff
 
+from . import automation_plan
 from .lifecycle import Status
-from .models import Ticket, User
+from .models import Classification, Ticket, User
 
-CUSTOMER_KINDS = frozenset({Kind.RECEIVED, Kind.IN_PROCESS, Kind.WAIT_CUSTOMER, Kind.RESOLVED})
+CUSTOMER_KINDS = frozenset({Kind.RECEIVED, Kind.IN_PROCESS, Kind.WAIT_CUSTOMER, Kind.RESOLVED, Kind.WAIT_REMINDER,
+                            Kind.CANCELLED})
 
 SUBJECTS = {
     Kind.RECEIVED: "We received your request: {title}",
     Kind.IN_PROCESS: "A technician is working on your request: {title}",
     Kind.WAIT_CUSTOMER: "We need your reply: {title}",
     Kind.RESOLVED: "Resolved, please check: {title}",
+    Kind.WAIT_REMINDER: "Reminder, we need your reply: {title}",
+    Kind.CANCELLED: "Request closed without an answer: {title}",
     Kind.PUBLIC_REPLY: "New reply: {title}",
     Kind.ASSIGNED_TO_YOU: "Assigned to you: {title}",
     Kind.ASSIGNED_TO_GROUP: "New in the {group} queue: {title}",
@@ -46,7 +50,7 @@ def _local(instant: datetime | None) -> str:
     return timezone.localtime(instant).strftime("%a %d %b %Y %H:%M %Z") if instant else "—"
 
 
-def build(ticket: Ticket, kind: Kind, to: Audience, *, extra: Mapping[str, str | User] | None = None,
+def build(ticket: Ticket, kind: Kind, to: Audience, *, extra: Mapping[str, object] | None = None,
           first: bool = False, for_customer: bool | None = None, now: datetime | None = None) -> Message:
     """The message of ``kind`` about ``ticket`` to ``to``; ``first`` for the ticket's first (the thread's root)."""
     context: dict[str, Any] = {  # JSON values, stored on the outbox row
@@ -101,19 +105,37 @@ def ticket_created(ticket: Ticket, *, actor: User | None) -> None:
     notifications.queue([message for message in messages if message is not None])
 
 
-def status_changed(ticket: Ticket, *, old: str, new: str, actor: User | None) -> None:
+def status_changed(ticket: Ticket, *, old: str, new: str, actor: User | None, note: str = "") -> None:
+    """The requester's mail about a move; ``note`` is a public note made with it (the lifecycle automation's)."""
     requester = People([ticket.requester], actor=actor)
     if new == Status.IN_PROCESS and old == Status.NEW:
-        _queue(ticket, Kind.IN_PROCESS, requester)
+        # An outage's requester is the staff member who raised it: its progress reaches people through the
+        # outage's own updates, not "a technician is working on your request".
+        if ticket.classification == Classification.INCIDENT:
+            _queue(ticket, Kind.IN_PROCESS, requester)
     elif new == Status.WAIT_CUSTOMER:
         _queue(ticket, Kind.WAIT_CUSTOMER, requester)
     elif new == Status.RESOLVED:
-        notifications.queue(resolved(ticket, actor=actor))
+        notifications.queue(resolved(ticket, actor=actor, note=note))
+    elif new == Status.CANCELLED and note:
+        _queue(ticket, Kind.CANCELLED, requester, extra={"note": note})
 
 
-def resolved(ticket: Ticket, *, actor: User | None, now: datetime | None = None) -> Message:
-    """The requester's "resolved, please check" (one resolution, or each of a bulk resolve's tickets)."""
-    return build(ticket, Kind.RESOLVED, People([ticket.requester], actor=actor), now=now)
+def resolved(ticket: Ticket, *, actor: User | None, now: datetime | None = None, note: str = "") -> Message:
+    """The requester's "resolved, please check" (one resolution, or each of a bulk resolve's tickets).
+
+    It says how many business days the customer has to answer before the ticket closes by itself.
+    """
+    extra: dict[str, object] = {"closes_after_days": automation_plan.close_after_days(ticket)}
+    if note:
+        extra["note"] = note
+    return build(ticket, Kind.RESOLVED, People([ticket.requester], actor=actor), now=now, extra=extra)
+
+
+def wait_reminder(ticket: Ticket, *, expires_at: datetime | None, expiry_action: str) -> None:
+    """The lifecycle automation's reminder to a customer who has not answered: when the wait ends, and how."""
+    _queue(ticket, Kind.WAIT_REMINDER, People([ticket.requester], actor=None),
+           extra={"expires_at": _local(expires_at) if expires_at else "", "expiry_action": expiry_action})
 
 
 def public_reply(ticket: Ticket, *, author: User, body: str) -> None:

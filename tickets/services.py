@@ -16,10 +16,11 @@ from django.utils import timezone
 
 from itsm import bulk
 from sla import services as sla
+from sla.calendars import ClockCache
 from sla.matrix import Impact, Urgency
 from tickets.notifications import services as notifications
 
-from . import notify, policies
+from . import automation_plan, notify, policies
 from .errors import InvalidTransition, NotAllowed, ProcessConflict, StateConflict, TicketError, VersionConflict
 from .lifecycle import FINAL_STATUSES, FOLLOW_UP, Status, check_transition, reply_move, sla_state
 from .models import (
@@ -171,6 +172,7 @@ def _create(*, actor: User | None, title: str, impact: str, urgency: str, descri
         source=source or Source.STAFF,
         created_at=now,
         updated_at=now,
+        status_changed_at=now,
     )
     _clean_own_fields(ticket)
     _validate_links(ticket)
@@ -207,7 +209,12 @@ def _refuse_process_transition(ticket: Ticket, to_status: str) -> None:
 
 
 def _apply_transition(ticket: Ticket, *, actor: User | None, to_status: str, channel: str,
-                      now: datetime, events: list[AuditEvent], process: bool = False) -> set[str]:
+                      now: datetime, events: list[AuditEvent], process: bool = False, note: str = "") -> set[str]:
+    """Move the locked ``ticket`` to ``to_status`` in memory: SLA, automation timer, audit event, mail.
+
+    ``note`` is a public note that accompanies the move (the lifecycle automation's): the requester's
+    mail about the move carries it, so the note and the move are one message.
+    """
     if (refusal := policies.transition_refusal(actor, ticket, to_status)) is not None:
         raise NotAllowed(refusal)
     check_transition(ticket.status, to_status, as_customer=policies.moves_as_customer(actor))
@@ -222,10 +229,13 @@ def _apply_transition(ticket: Ticket, *, actor: User | None, to_status: str, cha
     if to_status == Status.CLOSED:
         ticket.closed_at = now
         changed.add("closed_at")
-    changed.update(sla.sla_status_changed(ticket, old=sla_state(old), new=sla_state(to_status), now=now))
+    clocks = ClockCache()  # one calendar load for the SLA and the automation's timer
+    changed.update(sla.sla_status_changed(ticket, old=sla_state(old), new=sla_state(to_status), now=now,
+                                          clocks=clocks))
+    changed.update(automation_plan.status_entered(ticket, now=now, clocks=clocks))
     events.append(_event(ticket, actor=actor, channel=channel, action=AuditEvent.Action.STATUS, now=now,
                          field="status", old=old, new=to_status))
-    notify.status_changed(ticket, old=old, new=to_status, actor=actor)
+    notify.status_changed(ticket, old=old, new=to_status, actor=actor, note=note)
     return changed
 
 
@@ -594,7 +604,8 @@ def tickets_bulk_update(
 # --- Resolving many tickets at once (an outage's children) ----------------------------------
 
 # The columns a status change writes, as ``ticket_transition`` saves them (``_save``).
-_STATUS_SAVE_FIELDS = sorted({"status", *sla.SLA_FIELDS, "updated_at", "version"})
+_STATUS_SAVE_FIELDS = sorted({"status", *sla.SLA_FIELDS, *automation_plan.AUTOMATION_FIELDS, "updated_at",
+                              "version"})
 
 
 @transaction.atomic
@@ -602,14 +613,13 @@ def tickets_resolve_many(*, actor: User | None, queryset: QuerySet[Ticket], chan
     """Resolve every ticket of ``queryset`` with a fixed number of queries, whatever their number.
 
     Each ticket gets exactly what ``ticket_transition(to_status=RESOLVED)`` gives it: the status
-    machine's check, the SLA state (``sla_status_changed`` on the instance), ``updated_at``,
+    machine's check, the SLA state (``sla_status_changed`` on the instance), the automation's timer
+    (``automation_plan.status_entered``: the children close by themselves later), ``updated_at``,
     ``version`` + 1, one STATUS audit event and the requester's "resolved" notification; but the
     rows are locked in one query (id order, like ``tickets_bulk_update``), written in one UPDATE
     (PostgreSQL; batched ``bulk_update`` elsewhere) and the events and notifications inserted with
     ``bulk_create``. A ticket the machine refuses raises ``InvalidTransition`` and changes nothing.
     """
-    from sla.calendars import ClockCache
-
     locked = queryset.select_for_update(of=("self",)).select_related("requester", "group", "service")
     if actor is not None:
         locked = policies.visible_tickets(actor, locked)
@@ -625,6 +635,7 @@ def tickets_resolve_many(*, actor: User | None, queryset: QuerySet[Ticket], chan
         old = ticket.status
         ticket.status = Status.RESOLVED
         sla.sla_status_changed(ticket, old=sla_state(old), new=sla_state(Status.RESOLVED), now=now, clocks=clocks)
+        automation_plan.status_entered(ticket, now=now, clocks=clocks)
         ticket.updated_at = now
         ticket.version += 1
         events.append(_event(ticket, actor=actor, channel=channel, action=AuditEvent.Action.STATUS, now=now,

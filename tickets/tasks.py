@@ -36,3 +36,31 @@ def expire_idempotency_keys_task() -> int:
     from .idempotency import idempotency_keys_expire
 
     return idempotency_keys_expire()
+
+
+# --- Lifecycle automation (beat, every five minutes), routed to the "sla" queue with the timers above ---
+
+
+@shared_task(name="tickets.close_resolved", **RETRY_POLICY)
+def close_resolved_task() -> int:
+    """Close resolved incidents whose customer has not answered within their business days.
+
+    Idempotent: each ticket is closed under its row lock only while its status, the time it entered it and
+    its timer are those the run read, and closing changes them, so a redelivered or concurrent run (two
+    beats) closes nothing twice. A ticket whose step fails is logged and tried again an hour later.
+    """
+    from .automation import resolved_tickets_close
+
+    return len(resolved_tickets_close().done)
+
+
+@shared_task(name="tickets.follow_up_wait_customer", **RETRY_POLICY)
+def follow_up_wait_customer_task() -> int:
+    """Remind customers who have not answered a question; after the reminder's wait, resolve or cancel.
+
+    Idempotent: as ``tickets.close_resolved``; the reminder moves the ticket's timer on under the lock, so it
+    is sent once per wait, and the resolution changes the status, so it happens once.
+    """
+    from .automation import waiting_tickets_follow_up
+
+    return len(waiting_tickets_follow_up().done)

@@ -84,7 +84,7 @@ def test_an_outage_with_open_children_cannot_be_cancelled(outage, child, inciden
         tickets.ticket_transition(ticket_id=outage.pk, actor=incident_manager, to_status=Status.CANCELLED)
     assert f"#{child.pk}" in str(refused.value)
     assert refused.value.endpoint == f"POST /api/v1/outages/{outage.pk}/children/unlink/"
-    assert state(outage.ticket)[1] == Status.NEW
+    assert state(outage.ticket)[1] == Status.IN_PROCESS  # as naming its incident manager left it
 
 
 def test_an_outage_without_children_can_be_cancelled_as_a_false_alarm(outage, incident_manager):
@@ -161,4 +161,4 @@ def test_the_ticket_page_sends_an_outage_to_its_console_to_resolve_or_close(clie
                                                                 "version": state(outage.ticket)[4]})
     assert refused.status_code == 409
     assert f"That is done on the outage console (/outages/{outage.pk}/)." in refused.content.decode()
-    assert Ticket.objects.get(pk=outage.pk).status == Status.NEW
+    assert Ticket.objects.get(pk=outage.pk).status == Status.IN_PROCESS  # as naming its incident manager left it

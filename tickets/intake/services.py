@@ -258,7 +258,7 @@ def _settle(integration: Integration, group: AlertGroup, batch: AlertBatch, now:
             statuses: set[str]) -> Outcome:
     """What the delivery means for the ticket, now that ``statuses`` are all its alerts' states."""
     ticket = group.ticket  # read with the group, under the group's lock, in this transaction
-    all_resolved = statuses == {RESOLVED} and (batch.complete or batch.group_resolved)
+    all_resolved = _group_resolved(batch, statuses)
     if batch.firing:
         if ticket.status == Status.RESOLVED:
             # Resolved by a person while the monitor still sees the fault: the fix did not hold.
@@ -270,8 +270,14 @@ def _settle(integration: Integration, group: AlertGroup, batch: AlertBatch, now:
     if any(alert.status == readers.ACKNOWLEDGED for alert in batch.alerts):
         return Outcome("acknowledged", f"#{ticket.pk}: acknowledged in the monitoring tool.", ticket)
     if not all_resolved:
+        if not batch.complete:
+            return Outcome("partly resolved", f"#{ticket.pk}: the tool left alerts out of this delivery "
+                                              "(truncatedAlerts), so it does not show the whole group resolved.",
+                           ticket)
         waiting = len(statuses - {RESOLVED})
         return Outcome("partly resolved", f"#{ticket.pk}: {waiting} alert state(s) still not resolved.", ticket)
+    # Alerts seen earlier and not listed now have expired out of the group: the group's status covers them.
+    group.alerts.exclude(status=RESOLVED).update(status=RESOLVED)
     if not integration.auto_resolve:
         return Outcome("recovered", f"#{ticket.pk}: every alert recovered; left for a technician to resolve.", ticket)
     if ticket.status != Status.RESOLVED:
@@ -280,6 +286,21 @@ def _settle(integration: Integration, group: AlertGroup, batch: AlertBatch, now:
         )
     _close(group, now)
     return Outcome("resolved", f"Every alert recovered: #{ticket.pk} resolved.", ticket)
+
+
+def _group_resolved(batch: AlertBatch, statuses: set[str]) -> bool:
+    """Whether the delivery says nothing in the group fires any more.
+
+    Alertmanager and Grafana send the group's own ``status`` (``resolved`` only when none of its alerts
+    fires) beside the alerts it lists, and an alert resolved earlier may have expired out of the list:
+    that status decides, whatever our records say of alerts not listed. But a truncated delivery
+    (``truncatedAlerts > 0``) is computed by Alertmanager over the alerts it kept, so it never resolves
+    the group from that partial list. Tools without a group status (one alert per key) resolve when every
+    alert recorded under the key has.
+    """
+    if not batch.complete:
+        return False
+    return batch.group_resolved or statuses == {RESOLVED}
 
 
 def _close(group: AlertGroup, now: datetime) -> None:

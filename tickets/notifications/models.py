@@ -68,6 +68,9 @@ class Notification(models.Model):
         ASSIGNED_TO_GROUP = "assigned_to_group", "Assigned to your group"
         SLA_WARNING = "sla_warning", "SLA warning (75%)"
         SLA_BREACH = "sla_breach", "SLA breach"
+        # The lifecycle automation (tickets.automation): still waiting on you; cancelled for want of an answer.
+        WAIT_REMINDER = "wait_reminder", "Reminder: waiting on the customer"
+        CANCELLED = "cancelled", "Cancelled for want of an answer"
         # Outage and problem communication (outages.notify).
         OUTAGE_KNOWN = "outage_known", "Known issue: your ticket is part of an outage"
         OUTAGE_UPDATE = "outage_update", "Outage update"

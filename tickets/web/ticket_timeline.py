@@ -98,6 +98,8 @@ def describe_event(event: AuditEvent, names: Names) -> str:
         return f"Monitoring alert: {event.new_value or event.field}"
     if action == AuditEvent.Action.OUTAGE:
         return f"Outage: {event.new_value or event.field.replace('_', ' ')}"
+    if action == AuditEvent.Action.AUTOMATION:  # "The system" + "closed it: no answer from the customer …"
+        return event.new_value or event.field.replace("_", " ")
     return event.get_action_display()
 
 

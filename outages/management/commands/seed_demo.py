@@ -151,9 +151,9 @@ class Command(BaseCommand):
             description="Several access points in North Campus are offline.", service=by_slug["wi-fi"],
             impact="multiple_buildings", urgency="stopped_no_workaround", classification=Classification.OUTAGE,
         )
-        outages.incident_manager_set(actor=users["service owner"], outage_id=run.pk, user=manager)
+        # Naming the incident manager puts the outage In Process.
+        outage = outages.incident_manager_set(actor=users["service owner"], outage_id=run.pk, user=manager).ticket
         outages.responders_set(actor=manager, outage_id=run.pk, users=[tech])
-        outage = move(run.ticket, manager, Status.IN_PROCESS)
         wifi = report(customer, "No Wi-Fi in the Science Library", "My laptop sees no campus network.",
                       "wi-fi", "building", "stopped_workaround")
         services.ticket_update(ticket_id=wifi.pk, actor=dispatcher, channel=channel, changes={"assignee": tech})
