@@ -1,8 +1,9 @@
 """Tickets that existed before the lifecycle automation learn when they entered their status from the audit trail.
 
 The test database is taken back to tickets 0014 (the last before the automation), filled through the
-historical models, and migrated forward; then the first beat run closes the resolved ticket whose business days have passed and moves
-the recent one's timer to its real time. It leaves the database fully migrated for the tests after it.
+historical models, and migrated forward; then the first beat run closes the resolved ticket whose
+business days have passed and moves the recent one's timer to its real time. It leaves the database
+fully migrated for the tests after it.
 """
 
 from datetime import UTC, datetime, timedelta
